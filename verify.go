@@ -31,25 +31,25 @@ var (
 // signatureSize is the size of an HMAC-SHA256 in bytes.
 const signatureSize = sha256.Size
 
-// fieldError names the field that made Verify fail, without its value.
-type fieldError struct {
+// invalidFieldError names the field that made Verify fail, without its value.
+type invalidFieldError struct {
 	field  string
 	reason string
 }
 
-func (e *fieldError) Error() string {
+func (e *invalidFieldError) Error() string {
 	return ErrMissingField.Error() + ": " + e.field + " " + e.reason
 }
 
-func (e *fieldError) Unwrap() error { return ErrMissingField }
+func (e *invalidFieldError) Unwrap() error { return ErrMissingField }
 
 // checkField rejects what cannot be part of an unambiguous signed message.
 func checkField(name, v string) error {
 	if v == "" {
-		return &fieldError{field: name, reason: "is empty"}
+		return &invalidFieldError{field: name, reason: "is empty"}
 	}
 	if strings.IndexByte(v, '|') >= 0 {
-		return &fieldError{field: name, reason: "contains '|'"}
+		return &invalidFieldError{field: name, reason: "contains '|'"}
 	}
 	return nil
 }

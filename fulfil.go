@@ -1,0 +1,158 @@
+package glomo
+
+import (
+	"container/list"
+	"context"
+	"sync"
+	"time"
+)
+
+// FulfilStore records which payments have been fulfilled, so that the
+// merchant's Fulfil hook runs once per (order id, payment id) although the
+// same success may arrive by redirect, by post and again on every reload.
+//
+// A store shared by several replicas (Redis, SQL) must make Claim atomic
+// across all of them, for example Redis "SET key claimed NX PX ttl" or an
+// SQL "INSERT ... ON CONFLICT DO NOTHING" whose affected-row count is the
+// answer. A claim should expire after a while (minutes) so that a replica
+// that dies mid-fulfilment does not block the order forever; a done mark
+// should live at least as long as the browser may resend the result (a day
+// is plenty: after that the webhook has long been the source of truth).
+//
+// All methods must be safe for concurrent use.
+type FulfilStore interface {
+	// Claim atomically claims key for fulfilment. It returns true for
+	// exactly one caller while the key is neither claimed nor done; every
+	// other caller gets false.
+	Claim(ctx context.Context, key string) (claimed bool, err error)
+	// Release drops a claim whose fulfilment failed, so that a later
+	// delivery of the same result can try again.
+	Release(ctx context.Context, key string) error
+	// Done marks a claimed key as fulfilled; later claims return false.
+	Done(ctx context.Context, key string) error
+}
+
+// fulfilKey names a payment in a FulfilStore. Verified ids never contain
+// "|", so the key is unambiguous.
+func fulfilKey(orderID, paymentID string) string {
+	return orderID + "|" + paymentID
+}
+
+// MemoryStore is a FulfilStore for a single process: bounded, with expiry.
+// It is the default when ResultHandlerOptions.Fulfil is set without a
+// Store. Several replicas need a shared store instead (see [FulfilStore]).
+type MemoryStore struct {
+	mu    sync.Mutex
+	max   int
+	ttl   time.Duration
+	now   func() time.Time
+	byKey map[string]*list.Element
+	// order holds entries oldest first; since every entry lives for the
+	// same ttl from its last change, the front is also the first to expire.
+	order *list.List
+}
+
+type memoryEntry struct {
+	key     string
+	done    bool
+	expires time.Time
+}
+
+// Default sizes of the MemoryStore a ResultHandler makes when it needs one.
+const (
+	DefaultMemoryStoreEntries = 10000
+	DefaultMemoryStoreTTL     = 24 * time.Hour
+)
+
+var _ FulfilStore = (*MemoryStore)(nil)
+
+// NewMemoryStore returns a MemoryStore holding at most maxEntries keys,
+// each for ttl after it was claimed or marked done. When it is full the
+// oldest entry is dropped: a bound on memory is worth more than remembering
+// a payment that is days old. Values below 1 select
+// DefaultMemoryStoreEntries and DefaultMemoryStoreTTL.
+func NewMemoryStore(maxEntries int, ttl time.Duration) *MemoryStore {
+	if maxEntries < 1 {
+		maxEntries = DefaultMemoryStoreEntries
+	}
+	if ttl <= 0 {
+		ttl = DefaultMemoryStoreTTL
+	}
+	return &MemoryStore{
+		max:   maxEntries,
+		ttl:   ttl,
+		now:   time.Now,
+		byKey: make(map[string]*list.Element),
+		order: list.New(),
+	}
+}
+
+// Claim implements FulfilStore.
+func (s *MemoryStore) Claim(_ context.Context, key string) (bool, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	s.expire(now)
+	if _, ok := s.byKey[key]; ok {
+		return false, nil
+	}
+	for s.order.Len() >= s.max {
+		s.remove(s.order.Front())
+	}
+	s.byKey[key] = s.order.PushBack(&memoryEntry{key: key, expires: now.Add(s.ttl)})
+	return true, nil
+}
+
+// Release implements FulfilStore. Releasing a key that is done does
+// nothing: a finished fulfilment cannot be undone by a late error.
+func (s *MemoryStore) Release(_ context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if el, ok := s.byKey[key]; ok && !el.Value.(*memoryEntry).done {
+		s.remove(el)
+	}
+	return nil
+}
+
+// Done implements FulfilStore. The key is kept for a full ttl from now.
+func (s *MemoryStore) Done(_ context.Context, key string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	now := s.now()
+	el, ok := s.byKey[key]
+	if !ok {
+		// The claim expired or was evicted; remember the result anyway.
+		for s.order.Len() >= s.max {
+			s.remove(s.order.Front())
+		}
+		el = s.order.PushBack(&memoryEntry{key: key})
+		s.byKey[key] = el
+	}
+	e := el.Value.(*memoryEntry)
+	e.done = true
+	e.expires = now.Add(s.ttl)
+	s.order.MoveToBack(el)
+	return nil
+}
+
+// Len returns the number of keys held, expired ones included until the
+// next Claim sweeps them.
+func (s *MemoryStore) Len() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.order.Len()
+}
+
+func (s *MemoryStore) expire(now time.Time) {
+	for el := s.order.Front(); el != nil; el = s.order.Front() {
+		if now.Before(el.Value.(*memoryEntry).expires) {
+			return
+		}
+		s.remove(el)
+	}
+}
+
+func (s *MemoryStore) remove(el *list.Element) {
+	delete(s.byKey, el.Value.(*memoryEntry).key)
+	s.order.Remove(el)
+}
