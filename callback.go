@@ -272,7 +272,7 @@ func (h *ResultHandler) classify(r *http.Request, raw *rawResult) (Payment, erro
 			p.Outcome = OutcomeFailure
 		default:
 			// Glomo signed a status that is not final: ask the server.
-			h.confirmServerSide(r.Context(), &p)
+			h.confirmServerSide(r.Context(), &p, sig)
 		}
 	case raw.source == SourcePost && (event == EventBankTransferSubmitted ||
 		(event == "" && (raw.get(fieldSender) != "" || raw.get(fieldReference) != ""))):
@@ -287,7 +287,7 @@ func (h *ResultHandler) classify(r *http.Request, raw *rawResult) (Payment, erro
 	default:
 		// No payment id or no signature: the browser's status proves
 		// nothing, so only a server-side look-up may settle it.
-		h.confirmServerSide(r.Context(), &p)
+		h.confirmServerSide(r.Context(), &p, sig)
 	}
 	return p, nil
 }
@@ -306,8 +306,9 @@ func verifyRefusal(err error) *requestError {
 }
 
 // confirmServerSide asks the Confirm hook and sets the outcome; without a
-// hook, on an error, or on anything but a final answer the result is pending.
-func (h *ResultHandler) confirmServerSide(ctx context.Context, p *Payment) {
+// hook, on an error, or on anything but a final answer the result is
+// pending. signature is only passed to be redacted from logged errors.
+func (h *ResultHandler) confirmServerSide(ctx context.Context, p *Payment, signature string) {
 	p.Outcome = OutcomePending
 	if h.confirm == nil {
 		return
@@ -316,7 +317,7 @@ func (h *ResultHandler) confirmServerSide(ctx context.Context, p *Payment) {
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "glomo: server-side confirmation failed; reporting pending",
 			slog.String("order_id", p.OrderID),
-			slog.String("error", h.redact(err.Error())))
+			slog.String("error", h.redact(err.Error(), signature)))
 		return
 	}
 	if c.PaymentID != "" {

@@ -1,0 +1,254 @@
+package glomo_test
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/glomotest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestMemoryStoreClaimReleaseDone(t *testing.T) {
+	ctx := context.Background()
+	s := glomo.NewMemoryStore(10, 0)
+
+	ok, err := s.Claim(ctx, "a")
+	require.NoError(t, err)
+	assert.True(t, ok, "first claim")
+	ok, _ = s.Claim(ctx, "a")
+	assert.False(t, ok, "claim while claimed")
+
+	require.NoError(t, s.Release(ctx, "a"))
+	ok, _ = s.Claim(ctx, "a")
+	assert.True(t, ok, "claim after release")
+
+	require.NoError(t, s.Done(ctx, "a"))
+	require.NoError(t, s.Release(ctx, "a"), "release after done is a no-op")
+	ok, _ = s.Claim(ctx, "a")
+	assert.False(t, ok, "claim after done")
+
+	ok, _ = s.Claim(ctx, "b")
+	assert.True(t, ok, "other keys are independent")
+}
+
+func TestMemoryStoreIsBounded(t *testing.T) {
+	ctx := context.Background()
+	s := glomo.NewMemoryStore(3, 0)
+	for i := 0; i < 10; i++ {
+		ok, err := s.Claim(ctx, fmt.Sprint(i))
+		require.NoError(t, err)
+		require.True(t, ok)
+		require.NoError(t, s.Done(ctx, fmt.Sprint(i)))
+		assert.LessOrEqual(t, s.Len(), 3)
+	}
+	ok, _ := s.Claim(ctx, "9")
+	assert.False(t, ok, "the newest entries are kept")
+	ok, _ = s.Claim(ctx, "0")
+	assert.True(t, ok, "the oldest entry was evicted")
+}
+
+func TestMemoryStoreConcurrentClaims(t *testing.T) {
+	s := glomo.NewMemoryStore(100, 0)
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for i := 0; i < 64; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if ok, _ := s.Claim(context.Background(), "k"); ok {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.Equal(t, int32(1), wins.Load())
+}
+
+// TestResultHandlerFulfilsOnceUnderDuplicates sends the same success by
+// redirect, by JSON post and by form post, 50 times each, concurrently, to
+// a real server: Fulfil must run exactly once.
+func TestResultHandlerFulfilsOnceUnderDuplicates(t *testing.T) {
+	var runs atomic.Int32
+	release := make(chan struct{})
+	h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
+		o.Fulfil = func(ctx context.Context, p glomo.Payment) error {
+			runs.Add(1)
+			<-release // hold the claim so the duplicates really overlap
+			return nil
+		}
+	})
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+
+	payload := glomotest.SignedSuccess(testOrder, testPayment, testSecret)
+	jsonBody, _ := json.Marshal(payload)
+	formBody := "orderId=" + testOrder + "&paymentId=" + testPayment + "&status=success&signature=" + payload["signature"]
+	redirect := glomotest.CallbackURL(srv.URL+resultPath, testOrder, testPayment, "success", testSecret)
+
+	send := func(i int) (*http.Response, error) {
+		switch i % 3 {
+		case 0:
+			return http.Post(srv.URL, "application/json", strings.NewReader(string(jsonBody)))
+		case 1:
+			return http.Post(srv.URL, "application/x-www-form-urlencoded", strings.NewReader(formBody))
+		default:
+			return http.Get(redirect)
+		}
+	}
+
+	const n = 150
+	var wg sync.WaitGroup
+	var duplicates atomic.Int32
+	errs := make(chan error, n)
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func(i int) {
+			defer wg.Done()
+			resp, err := send(i)
+			if err != nil {
+				errs <- err
+				return
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != http.StatusOK {
+				errs <- fmt.Errorf("request %d: status %d", i, resp.StatusCode)
+				return
+			}
+			if i%3 != 2 {
+				var raw map[string]any
+				if err := json.NewDecoder(resp.Body).Decode(&raw); err != nil {
+					errs <- err
+					return
+				}
+				if raw["outcome"] != "success" {
+					errs <- fmt.Errorf("request %d: outcome %v", i, raw["outcome"])
+				}
+				if raw["duplicate"] == true {
+					duplicates.Add(1)
+				}
+			}
+		}(i)
+	}
+	// Let the first fulfilment finish only once most requests are in.
+	waitUntil(t, func() bool { return runs.Load() >= 1 })
+	close(release)
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
+	assert.Equal(t, int32(1), runs.Load(), "Fulfil ran more than once")
+	assert.GreaterOrEqual(t, duplicates.Load(), int32(1))
+
+	// A reload later is a duplicate too.
+	resp, err := http.Post(srv.URL, "application/json", strings.NewReader(string(jsonBody)))
+	require.NoError(t, err)
+	resp.Body.Close()
+	assert.Equal(t, int32(1), runs.Load())
+}
+
+func waitUntil(t *testing.T, cond func() bool) {
+	t.Helper()
+	for i := 0; i < 5000 && !cond(); i++ {
+		time.Sleep(time.Millisecond)
+	}
+	require.True(t, cond())
+}
+
+func TestResultHandlerFulfilErrorReleasesClaim(t *testing.T) {
+	var runs atomic.Int32
+	fail := true
+	h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
+		o.Fulfil = func(ctx context.Context, p glomo.Payment) error {
+			runs.Add(1)
+			assert.Equal(t, glomo.OutcomeSuccess, p.Outcome)
+			if fail {
+				return errors.New("warehouse down; key " + testSecret)
+			}
+			return nil
+		}
+	})
+	body, _ := json.Marshal(glomotest.SignedSuccess(testOrder, testPayment, testSecret))
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, jsonReq(string(body)))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	var eb glomo.ErrorBody
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &eb))
+	assert.Equal(t, glomo.CodeInternalError, eb.Code)
+	assert.NotContains(t, rec.Body.String(), "warehouse", "no details reach the client")
+
+	fail = false
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, jsonReq(string(body)))
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Equal(t, int32(2), runs.Load(), "the retry ran Fulfil again")
+
+	rec = httptest.NewRecorder()
+	h.ServeHTTP(rec, jsonReq(string(body)))
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), `"duplicate":true`)
+	assert.Equal(t, int32(2), runs.Load())
+}
+
+func TestResultHandlerFulfilOnlyOnSuccess(t *testing.T) {
+	var runs atomic.Int32
+	h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
+		o.Fulfil = func(context.Context, glomo.Payment) error { runs.Add(1); return nil }
+	})
+	for _, req := range []*http.Request{
+		getReq("status=failed&orderId=" + testOrder + "&paymentId=" + testPayment + "&signature=" + sig(testOrder, testPayment, "failed", testSecret)),
+		getReq("status=success&orderId=" + testOrder),
+		jsonReq(`{"orderId":"` + testOrder + `","status":"failed","error":{"code":"X"}}`),
+		jsonReq(`{"orderId":"` + testOrder + `","transactionReference":"r"}`),
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusOK, rec.Code)
+	}
+	assert.Zero(t, runs.Load())
+}
+
+// failingStore is a FulfilStore whose Claim fails, like an unreachable Redis.
+type failingStore struct{}
+
+func (failingStore) Claim(context.Context, string) (bool, error) {
+	return false, errors.New("redis: connection refused")
+}
+func (failingStore) Release(context.Context, string) error { return nil }
+func (failingStore) Done(context.Context, string) error    { return nil }
+
+func TestResultHandlerStoreErrorIsGeneric500(t *testing.T) {
+	h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
+		o.Store = failingStore{}
+		o.Fulfil = func(context.Context, glomo.Payment) error { t.Error("Fulfil ran without a claim"); return nil }
+	})
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, getReq(okQuery().Encode()))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.NotContains(t, rec.Body.String(), "redis")
+}
+
+func TestResultHandlerFulfilContextOutlivesRequest(t *testing.T) {
+	var ctxErr error
+	h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
+		o.Fulfil = func(ctx context.Context, p glomo.Payment) error { ctxErr = ctx.Err(); return nil }
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel() // the buyer closed the tab
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, getReq(okQuery().Encode()).WithContext(ctx))
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.NoError(t, ctxErr)
+}
