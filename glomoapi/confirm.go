@@ -39,6 +39,9 @@ func (c *Client) Confirm(ctx context.Context, orderID, paymentID string) (glomo.
 		if p.OrderID != "" && p.OrderID != orderID {
 			return glomo.Confirmation{}, ErrPaymentOrderMismatch
 		}
+		if p.ID == "" {
+			p.ID = paymentID
+		}
 		conf := glomo.Confirmation{Outcome: glomo.OutcomePending, PaymentID: p.ID, Status: p.Status}
 		switch p.Status {
 		case PaymentSuccess:
