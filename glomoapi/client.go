@@ -1,0 +1,204 @@
+package glomoapi
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// Defaults of New.
+const (
+	// DefaultBaseURL is Glomo's API root; the key decides sandbox or live.
+	DefaultBaseURL = "https://api.glomopay.com/api/v1"
+	// DefaultTimeout bounds a whole request when the caller's context has
+	// no earlier deadline.
+	DefaultTimeout = 30 * time.Second
+	// MaxResponseBytes caps a response body read into memory.
+	MaxResponseBytes = 1 << 20
+)
+
+var (
+	// ErrTransport matches errors where no response arrived: network
+	// failures, timeouts and cancelled contexts.
+	ErrTransport = errors.New("glomoapi: request failed")
+	// ErrResponse matches responses that could not be understood: not
+	// JSON, or larger than MaxResponseBytes.
+	ErrResponse = errors.New("glomoapi: unreadable response")
+	// ErrInvalidRequest matches arguments refused before any request,
+	// such as an empty id or a missing required field.
+	ErrInvalidRequest = errors.New("glomoapi: invalid request")
+)
+
+// APIError is a non-2xx response from Glomo.
+type APIError struct {
+	// StatusCode is the HTTP status, such as 400 or 404.
+	StatusCode int
+	// Code is the body's "error" field, such as "Bad Request"; when the
+	// body was not JSON it is the status text.
+	Code string
+	// Message is the body's "message" field, when present.
+	Message string
+	// Detail is the body's optional "code" field.
+	Detail string
+	// Method and Path identify the call (the path has no secret in it).
+	Method, Path string
+}
+
+// Error implements error.
+func (e *APIError) Error() string {
+	s := fmt.Sprintf("glomoapi: %s %s: %d %s", e.Method, e.Path, e.StatusCode, e.Code)
+	if e.Message != "" {
+		s += ": " + e.Message
+	}
+	return s
+}
+
+// Temporary reports whether retrying the same request later may succeed
+// (429 and 5xx). For CreateOrder that is safe only with a RequestID.
+func (e *APIError) Temporary() bool {
+	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
+}
+
+// Client calls Glomo's server API with a secret key. It is safe for
+// concurrent use.
+type Client struct {
+	key     string
+	baseURL string
+	http    *http.Client
+}
+
+// Option configures New.
+type Option func(*Client) error
+
+// WithBaseURL points the client at another API root, such as an
+// httptest.Server or a proxy. It must be an absolute http(s) URL.
+func WithBaseURL(base string) Option {
+	return func(c *Client) error {
+		u, err := url.Parse(base)
+		if err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			return fmt.Errorf("%w: base URL must be an absolute http(s) URL", ErrInvalidRequest)
+		}
+		c.baseURL = strings.TrimRight(base, "/")
+		return nil
+	}
+}
+
+// WithHTTPClient replaces the default http.Client (whose Timeout is
+// DefaultTimeout), for instance to add tracing or a proxy.
+func WithHTTPClient(hc *http.Client) Option {
+	return func(c *Client) error {
+		if hc == nil {
+			return fmt.Errorf("%w: nil http.Client", ErrInvalidRequest)
+		}
+		c.http = hc
+		return nil
+	}
+}
+
+// New returns a client that authenticates with secretKey. An empty key is
+// an error rather than a client that fails every call.
+func New(secretKey string, opts ...Option) (*Client, error) {
+	if strings.TrimSpace(secretKey) == "" {
+		return nil, fmt.Errorf("%w: empty secret key", ErrInvalidRequest)
+	}
+	c := &Client{key: secretKey, baseURL: DefaultBaseURL, http: &http.Client{Timeout: DefaultTimeout}}
+	for _, o := range opts {
+		if err := o(c); err != nil {
+			return nil, err
+		}
+	}
+	return c, nil
+}
+
+// String describes the client without its key, so %v is safe to log.
+func (c *Client) String() string { return "glomoapi.Client{" + c.baseURL + "}" }
+
+// GoString is String, for %#v.
+func (c *Client) GoString() string { return c.String() }
+
+// do sends one request and decodes a 2xx JSON body into out.
+func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	var body io.Reader
+	if in != nil {
+		b, err := json.Marshal(in)
+		if err != nil {
+			return fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+		}
+		body = bytes.NewReader(b)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, c.baseURL+path, body)
+	if err != nil {
+		return fmt.Errorf("%w: %v", ErrInvalidRequest, err)
+	}
+	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set("Accept", "application/json")
+	if in != nil {
+		req.Header.Set("Content-Type", "application/json")
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		// *url.Error quotes the URL, which holds no secret; the key is
+		// only in a header.
+		return fmt.Errorf("%w: %s %s: %v", ErrTransport, method, path, err)
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(io.LimitReader(resp.Body, MaxResponseBytes+1))
+	if err != nil {
+		return fmt.Errorf("%w: %s %s: reading body: %v", ErrTransport, method, path, err)
+	}
+	if len(data) > MaxResponseBytes {
+		return fmt.Errorf("%w: %s %s: body over %d bytes", ErrResponse, method, path, MaxResponseBytes)
+	}
+	if resp.StatusCode < 200 || resp.StatusCode > 299 {
+		return newAPIError(resp.StatusCode, method, path, data)
+	}
+	if err := json.Unmarshal(data, out); err != nil {
+		return fmt.Errorf("%w: %s %s: %d response is not the expected JSON", ErrResponse, method, path, resp.StatusCode)
+	}
+	return nil
+}
+
+func newAPIError(status int, method, path string, data []byte) *APIError {
+	e := &APIError{StatusCode: status, Method: method, Path: path}
+	var b struct {
+		Error   any    `json:"error"`
+		Message string `json:"message"`
+		Code    any    `json:"code"`
+	}
+	if json.Unmarshal(data, &b) == nil {
+		e.Code = fmt.Sprint(nonNil(b.Error))
+		e.Message = b.Message
+		e.Detail = fmt.Sprint(nonNil(b.Code))
+	}
+	if e.Code == "" {
+		// A proxy's HTML page or an empty body: keep the status only;
+		// its text could be anything and is not Glomo's.
+		e.Code = http.StatusText(status)
+	}
+	return e
+}
+
+func nonNil(v any) any {
+	if v == nil {
+		return ""
+	}
+	return v
+}
+
+// idPath validates an id and escapes it for a path segment.
+func idPath(prefix, id string) (string, error) {
+	if strings.TrimSpace(id) == "" {
+		return "", fmt.Errorf("%w: empty id", ErrInvalidRequest)
+	}
+	if id == "." || id == ".." {
+		return "", fmt.Errorf("%w: invalid id", ErrInvalidRequest)
+	}
+	return prefix + url.PathEscape(id), nil
+}

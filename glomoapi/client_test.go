@@ -1,0 +1,221 @@
+package glomoapi
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/glomokit/glomo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const testKey = "sk_test_very_secret"
+
+// newServer returns a client talking to an httptest server that checks the
+// auth header and answers with h.
+func newServer(t *testing.T, h http.HandlerFunc) *Client {
+	t.Helper()
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Header.Get("Authorization") != "Bearer "+testKey {
+			w.WriteHeader(http.StatusUnauthorized)
+			return
+		}
+		h(w, r)
+	}))
+	t.Cleanup(srv.Close)
+	c, err := New(testKey, WithBaseURL(srv.URL+"/api/v1"))
+	require.NoError(t, err)
+	return c
+}
+
+func TestCreateOrder(t *testing.T) {
+	c := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, http.MethodPost, r.Method)
+		assert.Equal(t, "/api/v1/orders", r.URL.Path)
+		assert.Equal(t, "application/json", r.Header.Get("Content-Type"))
+		b, _ := io.ReadAll(r.Body)
+		assert.JSONEq(t, `{"customer_id":"cust_1","amount":1999,"currency":"USD","request_id":"req-1",
+			"product":{"name":"Mug"},"payment_methods":["card"]}`, string(b))
+		fmt.Fprint(w, `{"id":"order_abc","status":"active","amount":1999,"currency":"USD","customer_id":"cust_1"}`)
+	})
+	o, err := c.CreateOrder(context.Background(), CreateOrderRequest{
+		CustomerID: "cust_1", Amount: 1999, Currency: "USD", RequestID: "req-1",
+		Product: &Product{Name: "Mug"}, PaymentMethods: []string{"card"},
+	})
+	require.NoError(t, err)
+	assert.Equal(t, "order_abc", o.ID)
+	assert.Equal(t, OrderActive, o.Status)
+	assert.Equal(t, int64(1999), o.Amount)
+}
+
+func TestCreateOrderValidates(t *testing.T) {
+	c := newServer(t, func(w http.ResponseWriter, r *http.Request) { t.Error("no request expected") })
+	for name, req := range map[string]CreateOrderRequest{
+		"no customer": {Amount: 1, Currency: "USD"},
+		"no amount":   {CustomerID: "c", Currency: "USD"},
+		"no currency": {CustomerID: "c", Amount: 1},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := c.CreateOrder(context.Background(), req)
+			assert.ErrorIs(t, err, ErrInvalidRequest)
+		})
+	}
+}
+
+func TestGetOrderAndPaymentPaths(t *testing.T) {
+	c := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, http.MethodGet, r.Method)
+		switch r.URL.EscapedPath() {
+		case "/api/v1/orders/order_1":
+			fmt.Fprint(w, `{"id":"order_1","status":"paid","amount":5,"currency":"USD"}`)
+		case "/api/v1/payment/payt_1":
+			fmt.Fprint(w, `{"id":"payt_1","payin_id":"payin_1","status":"success","funds_available":true,"amount":5,"currency":"USD"}`)
+		case "/api/v1/orders/a%2Fb":
+			fmt.Fprint(w, `{"id":"a/b","status":"active"}`)
+		default:
+			t.Errorf("unexpected path %s", r.URL.EscapedPath())
+			w.WriteHeader(http.StatusNotFound)
+		}
+	})
+	ctx := context.Background()
+	o, err := c.GetOrder(ctx, "order_1")
+	require.NoError(t, err)
+	assert.Equal(t, "paid", o.Status)
+	p, err := c.GetPayment(ctx, "payt_1")
+	require.NoError(t, err)
+	assert.Equal(t, "payin_1", p.PayinID)
+	assert.Equal(t, "true", string(p.FundsAvailable))
+	o, err = c.GetOrder(ctx, "a/b")
+	require.NoError(t, err, "ids are path-escaped")
+	assert.Equal(t, "a/b", o.ID)
+	for _, id := range []string{"", " ", "..", "."} {
+		_, err := c.GetOrder(ctx, id)
+		assert.ErrorIs(t, err, ErrInvalidRequest, "id %q", id)
+		_, err = c.GetPayment(ctx, id)
+		assert.ErrorIs(t, err, ErrInvalidRequest, "id %q", id)
+	}
+}
+
+func TestErrors(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		check   func(t *testing.T, err error)
+	}{
+		{"flat JSON error", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusBadRequest)
+			fmt.Fprint(w, `{"error":"Bad Request","message":"request_id already used","code":"DUPLICATE"}`)
+		}, func(t *testing.T, err error) {
+			var ae *APIError
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, 400, ae.StatusCode)
+			assert.Equal(t, "Bad Request", ae.Code)
+			assert.Equal(t, "request_id already used", ae.Message)
+			assert.Equal(t, "DUPLICATE", ae.Detail)
+			assert.False(t, ae.Temporary())
+		}},
+		{"HTML 502", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusBadGateway)
+			fmt.Fprint(w, `<html>bad gateway</html>`)
+		}, func(t *testing.T, err error) {
+			var ae *APIError
+			require.ErrorAs(t, err, &ae)
+			assert.Equal(t, "Bad Gateway", ae.Code)
+			assert.True(t, ae.Temporary())
+		}},
+		{"non-JSON 200", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `<html>ok</html>`)
+		}, func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrResponse) }},
+		{"oversized", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, `{"id":"`+strings.Repeat("x", MaxResponseBytes)+`"}`)
+		}, func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrResponse) }},
+		{"timeout", func(w http.ResponseWriter, r *http.Request) {
+			select {
+			case <-r.Context().Done():
+			case <-time.After(2 * time.Second):
+			}
+		}, func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrTransport) }},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newServer(t, tt.handler)
+			ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
+			defer cancel()
+			_, err := c.GetOrder(ctx, "order_1")
+			require.Error(t, err)
+			assert.NotContains(t, err.Error(), testKey)
+			tt.check(t, err)
+		})
+	}
+}
+
+func TestKeyNeverPrinted(t *testing.T) {
+	c, err := New(testKey)
+	require.NoError(t, err)
+	for _, s := range []string{fmt.Sprint(c), fmt.Sprintf("%v %+v %#v", c, c, c)} {
+		assert.NotContains(t, s, testKey)
+	}
+	_, err = New("")
+	assert.ErrorIs(t, err, ErrInvalidRequest)
+	_, err = New(testKey, WithBaseURL("not a url"))
+	assert.ErrorIs(t, err, ErrInvalidRequest)
+	_, err = New(testKey, WithHTTPClient(nil))
+	assert.ErrorIs(t, err, ErrInvalidRequest)
+}
+
+func TestConfirm(t *testing.T) {
+	tests := []struct {
+		name, paymentID, body string
+		want                  glomo.Outcome
+		wantErr               error
+	}{
+		{"payment success", "payt_1", `{"id":"payt_1","status":"success"}`, glomo.OutcomeSuccess, nil},
+		{"payment failed", "payt_1", `{"id":"payt_1","status":"failed","error_code":"PAYMENT_DECLINED"}`, glomo.OutcomeFailure, nil},
+		{"payment in progress", "payt_1", `{"id":"payt_1","status":"in_progress"}`, glomo.OutcomePending, nil},
+		{"payment under review", "payt_1", `{"id":"payt_1","status":"under_review"}`, glomo.OutcomePending, nil},
+		{"payment of another order", "payt_1", `{"id":"payt_1","status":"success","order_id":"order_other"}`, 0, ErrPaymentOrderMismatch},
+		{"payment of this order", "payt_1", `{"id":"payt_1","status":"success","order_id":"order_1"}`, glomo.OutcomeSuccess, nil},
+		{"order paid", "", `{"id":"order_1","status":"paid"}`, glomo.OutcomeSuccess, nil},
+		{"order expired", "", `{"id":"order_1","status":"expired"}`, glomo.OutcomeFailure, nil},
+		{"order cancelled", "", `{"id":"order_1","status":"cancelled"}`, glomo.OutcomeFailure, nil},
+		{"order failed", "", `{"id":"order_1","status":"failed"}`, glomo.OutcomeFailure, nil},
+		{"order active", "", `{"id":"order_1","status":"active"}`, glomo.OutcomePending, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if tt.paymentID != "" {
+					assert.Equal(t, "/api/v1/payment/"+tt.paymentID, r.URL.Path)
+				} else {
+					assert.Equal(t, "/api/v1/orders/order_1", r.URL.Path)
+				}
+				fmt.Fprint(w, tt.body)
+			})
+			var confirm glomo.ConfirmFunc = c.Confirm
+			got, err := confirm(context.Background(), "order_1", tt.paymentID)
+			if tt.wantErr != nil {
+				assert.ErrorIs(t, err, tt.wantErr)
+				return
+			}
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got.Outcome)
+			var status struct{ Status string }
+			require.NoError(t, json.Unmarshal([]byte(tt.body), &status))
+			assert.Equal(t, status.Status, got.Status)
+		})
+	}
+	c := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })
+	_, err := c.Confirm(context.Background(), "order_1", "")
+	var ae *APIError
+	assert.True(t, errors.As(err, &ae))
+	_, err = c.Confirm(context.Background(), "", "")
+	assert.ErrorIs(t, err, ErrInvalidRequest)
+}

@@ -1,0 +1,238 @@
+package glomo
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+)
+
+// jsonScanner walks a JSON document without building it. The webhook
+// handler needs four short strings out of a body that may be up to a
+// mebibyte; encoding/json's state machine would cost several times the
+// HMAC over the same bytes, while skipping long strings with
+// bytes.IndexByte keeps parsing far below it.
+type jsonScanner struct {
+	b []byte
+	i int
+}
+
+// maxJSONDepth bounds nesting so a deep body cannot exhaust the stack.
+const maxJSONDepth = 512
+
+func (s *jsonScanner) errorf(format string, args ...any) error {
+	return fmt.Errorf("offset %d: "+format, append([]any{s.i}, args...)...)
+}
+
+func (s *jsonScanner) ws() {
+	for s.i < len(s.b) {
+		switch s.b[s.i] {
+		case ' ', '\t', '\n', '\r':
+			s.i++
+		default:
+			return
+		}
+	}
+}
+
+// peek returns the next byte, or 0 at the end.
+func (s *jsonScanner) peek() byte {
+	if s.i < len(s.b) {
+		return s.b[s.i]
+	}
+	return 0
+}
+
+// object walks the object at s.i, calling member with each decoded key
+// while s.i is at the value; member must consume the value.
+func (s *jsonScanner) object(depth int, member func(key string) error) error {
+	if depth > maxJSONDepth {
+		return s.errorf("nested too deeply")
+	}
+	if s.peek() != '{' {
+		return s.errorf("want an object")
+	}
+	s.i++
+	s.ws()
+	if s.peek() == '}' {
+		s.i++
+		return nil
+	}
+	for {
+		s.ws()
+		if s.peek() != '"' {
+			return s.errorf("want a member name")
+		}
+		key, err := s.stringValue()
+		if err != nil {
+			return err
+		}
+		s.ws()
+		if s.peek() != ':' {
+			return s.errorf("want ':'")
+		}
+		s.i++
+		s.ws()
+		if err := member(key); err != nil {
+			return err
+		}
+		s.ws()
+		switch s.peek() {
+		case ',':
+			s.i++
+		case '}':
+			s.i++
+			return nil
+		default:
+			return s.errorf("want ',' or '}'")
+		}
+	}
+}
+
+// skipString moves past the string at s.i and returns its raw token.
+func (s *jsonScanner) skipString() ([]byte, error) {
+	start := s.i
+	if s.peek() != '"' {
+		return nil, s.errorf("want a string")
+	}
+	j := s.i + 1
+	for {
+		k := bytes.IndexByte(s.b[j:], '"')
+		if k < 0 {
+			return nil, s.errorf("unterminated string")
+		}
+		j += k
+		// The quote ends the string unless an odd run of backslashes
+		// escapes it.
+		n := 0
+		for p := j - 1; p > start && s.b[p] == '\\'; p-- {
+			n++
+		}
+		j++
+		if n%2 == 0 {
+			s.i = j
+			return s.b[start:j], nil
+		}
+	}
+}
+
+// stringValue decodes the string at s.i. Plain ASCII takes a fast path;
+// anything with escapes, control bytes or non-ASCII goes through
+// encoding/json so that it validates and decodes exactly as Unmarshal does.
+func (s *jsonScanner) stringValue() (string, error) {
+	tok, err := s.skipString()
+	if err != nil {
+		return "", err
+	}
+	inner := tok[1 : len(tok)-1]
+	plain := true
+	for _, c := range inner {
+		if c < 0x20 || c == '\\' || c >= 0x80 {
+			plain = false
+			break
+		}
+	}
+	if plain {
+		return string(inner), nil
+	}
+	var v string
+	if err := json.Unmarshal(tok, &v); err != nil {
+		return "", s.errorf("invalid string")
+	}
+	return v, nil
+}
+
+// skipValue moves past any JSON value at s.i, checking its structure.
+func (s *jsonScanner) skipValue(depth int) error {
+	if depth > maxJSONDepth {
+		return s.errorf("nested too deeply")
+	}
+	switch c := s.peek(); {
+	case c == '"':
+		_, err := s.skipString()
+		return err
+	case c == '{':
+		return s.object(depth, func(string) error { return s.skipValue(depth + 1) })
+	case c == '[':
+		s.i++
+		s.ws()
+		if s.peek() == ']' {
+			s.i++
+			return nil
+		}
+		for {
+			s.ws()
+			if err := s.skipValue(depth + 1); err != nil {
+				return err
+			}
+			s.ws()
+			switch s.peek() {
+			case ',':
+				s.i++
+			case ']':
+				s.i++
+				return nil
+			default:
+				return s.errorf("want ',' or ']'")
+			}
+		}
+	case c == 't':
+		return s.literal("true")
+	case c == 'f':
+		return s.literal("false")
+	case c == 'n':
+		return s.literal("null")
+	case c == '-' || (c >= '0' && c <= '9'):
+		return s.number()
+	default:
+		return s.errorf("want a value")
+	}
+}
+
+func (s *jsonScanner) literal(word string) error {
+	if !bytes.HasPrefix(s.b[s.i:], []byte(word)) {
+		return s.errorf("invalid literal")
+	}
+	s.i += len(word)
+	return nil
+}
+
+// number checks the JSON number grammar:
+// -? (0 | [1-9][0-9]*) (\.[0-9]+)? ([eE][+-]?[0-9]+)?
+func (s *jsonScanner) number() error {
+	if s.peek() == '-' {
+		s.i++
+	}
+	switch c := s.peek(); {
+	case c == '0':
+		s.i++
+	case c >= '1' && c <= '9':
+		s.digits()
+	default:
+		return s.errorf("invalid number")
+	}
+	if s.peek() == '.' {
+		s.i++
+		if s.digits() == 0 {
+			return s.errorf("invalid number")
+		}
+	}
+	if c := s.peek(); c == 'e' || c == 'E' {
+		s.i++
+		if c := s.peek(); c == '+' || c == '-' {
+			s.i++
+		}
+		if s.digits() == 0 {
+			return s.errorf("invalid number")
+		}
+	}
+	return nil
+}
+
+func (s *jsonScanner) digits() int {
+	n := 0
+	for s.i < len(s.b) && s.b[s.i] >= '0' && s.b[s.i] <= '9' {
+		s.i++
+		n++
+	}
+	return n
+}

@@ -1,0 +1,341 @@
+package glomo
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const testSecret WebhookSecret = "whsec_test_secret_value"
+
+type recorder struct {
+	mu     sync.Mutex
+	events []WebhookEvent
+	err    error
+	calls  atomic.Int32
+}
+
+func (r *recorder) handle(_ context.Context, e WebhookEvent) error {
+	r.calls.Add(1)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.events = append(r.events, e)
+	return r.err
+}
+
+func newTestHandler(t *testing.T, opts WebhookOptions) (*WebhookHandler, *recorder, *bytes.Buffer) {
+	t.Helper()
+	rec := &recorder{}
+	logs := &bytes.Buffer{}
+	if opts.Secrets == nil {
+		opts.Secrets = []WebhookSecret{testSecret}
+	}
+	if opts.Handle == nil {
+		opts.Handle = rec.handle
+	}
+	opts.Logger = slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	h, err := NewWebhookHandler(opts)
+	require.NoError(t, err)
+	return h, rec, logs
+}
+
+func deliver(h http.Handler, body []byte, sig string, mutate ...func(*http.Request)) *httptest.ResponseRecorder {
+	r := httptest.NewRequest(http.MethodPost, "/webhooks/glomo", bytes.NewReader(body))
+	r.Header.Set("Content-Type", "application/json")
+	if sig != "" {
+		r.Header.Set(WebhookSignatureHeader, sig)
+	}
+	for _, m := range mutate {
+		m(r)
+	}
+	w := httptest.NewRecorder()
+	h.ServeHTTP(w, r)
+	return w
+}
+
+func paymentBody(id, status string) []byte {
+	return []byte(`{"entity_type":"payment","event_type":"` + status + `","data":{"id":"` + id +
+		`","payin_id":"payin_1","status":"` + status + `","amount":1999,"currency":"USD"}}`)
+}
+
+func TestWebhookAcceptsKnownAnswerVector(t *testing.T) {
+	h, rec, _ := newTestHandler(t, WebhookOptions{Secrets: []WebhookSecret{vectorSecret}})
+	body := vectorBody(t)
+	w := deliver(h, body, vectorSignature)
+	require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+	require.EqualValues(t, 1, rec.calls.Load())
+	e := rec.events[0]
+	assert.Equal(t, "payout", e.EntityType)
+	assert.Equal(t, "success", e.EventType)
+	assert.Equal(t, "payout_6a8fd80eo6coZ", e.ID())
+	assert.Equal(t, "payout|payout_6a8fd80eo6coZ|success|success", e.DedupKey())
+	assert.Equal(t, body, e.Raw)
+}
+
+func TestWebhookBadInput(t *testing.T) {
+	good := paymentBody("payt_1", "success")
+	goodSig := SignWebhook(good, testSecret)
+	garbage := []byte("this is not json at all")
+	tests := []struct {
+		name   string
+		body   []byte
+		sig    string
+		mutate func(*http.Request)
+		status int
+		code   string
+	}{
+		{"GET", good, goodSig, func(r *http.Request) { r.Method = http.MethodGet }, 405, "method_not_allowed"},
+		{"no signature", good, "", nil, 401, "signature_missing"},
+		{"empty signature header", good, "", func(r *http.Request) { r.Header.Set(WebhookSignatureHeader, "") }, 401, "signature_missing"},
+		{"truncated signature", good, goodSig[:40], nil, 400, "signature_malformed"},
+		{"non-hex signature", good, strings.Repeat("g", 64), nil, 400, "signature_malformed"},
+		{"two signatures", good, goodSig, func(r *http.Request) { r.Header.Add(WebhookSignatureHeader, goodSig) }, 400, "signature_malformed"},
+		{"signature of another body", good, SignWebhook(paymentBody("payt_2", "success"), testSecret), nil, 401, "signature_mismatch"},
+		{"signed with another secret", good, SignWebhook(good, "whsec_other"), nil, 401, "signature_mismatch"},
+		{"unsigned garbage", garbage, goodSig, nil, 401, "signature_mismatch"},
+		{"signed garbage", garbage, SignWebhook(garbage, testSecret), nil, 400, "malformed_event"},
+		{"signed truncated JSON", good[:50], SignWebhook(good[:50], testSecret), nil, 400, "malformed_event"},
+		{"signed JSON without types", []byte(`{"data":{}}`), SignWebhook([]byte(`{"data":{}}`), testSecret), nil, 400, "malformed_event"},
+		{"signed empty body", []byte{}, SignWebhook(nil, testSecret), nil, 400, "malformed_event"},
+		{"wrong content type", good, goodSig, func(r *http.Request) { r.Header.Set("Content-Type", "text/plain") }, 415, "unsupported_media_type"},
+		{"huge declared body", good, goodSig, func(r *http.Request) { r.ContentLength = 10 << 20 }, 413, "body_too_large"},
+		{"huge chunked body", bytes.Repeat([]byte("x"), 2<<20), goodSig, func(r *http.Request) { r.ContentLength = -1 }, 413, "body_too_large"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, rec, logs := newTestHandler(t, WebhookOptions{})
+			var mutate []func(*http.Request)
+			if tt.mutate != nil {
+				mutate = append(mutate, tt.mutate)
+			}
+			w := deliver(h, tt.body, tt.sig, mutate...)
+			assert.Equal(t, tt.status, w.Code)
+			var eb ErrorBody
+			require.NoError(t, json.Unmarshal(w.Body.Bytes(), &eb), w.Body.String())
+			assert.Equal(t, tt.code, eb.Code)
+			assert.NotEmpty(t, eb.Message)
+			if tt.status == 405 {
+				assert.Equal(t, http.MethodPost, w.Header().Get("Allow"))
+			}
+			assert.Zero(t, rec.calls.Load(), "Handle must not run")
+			assertCleanLogs(t, logs.String(), tt.body, tt.sig)
+		})
+	}
+}
+
+func assertCleanLogs(t *testing.T, logs string, body []byte, sig string) {
+	t.Helper()
+	assert.NotContains(t, logs, string(testSecret))
+	if sig != "" {
+		assert.NotContains(t, logs, sig)
+	}
+	if len(body) >= 8 {
+		assert.NotContains(t, logs, string(body[:8]))
+	}
+}
+
+func TestNewWebhookHandlerConfig(t *testing.T) {
+	noop := func(context.Context, WebhookEvent) error { return nil }
+	for name, opts := range map[string]WebhookOptions{
+		"no secret":    {Handle: noop},
+		"empty secret": {Secrets: []WebhookSecret{""}, Handle: noop},
+	} {
+		t.Run(name, func(t *testing.T) {
+			_, err := NewWebhookHandler(opts)
+			assert.ErrorIs(t, err, ErrWebhookNoSecret)
+		})
+	}
+	_, err := NewWebhookHandler(WebhookOptions{Secrets: []WebhookSecret{testSecret}})
+	assert.Error(t, err, "nil Handle")
+}
+
+func TestWebhookUnknownAndTestEvents(t *testing.T) {
+	h, rec, _ := newTestHandler(t, WebhookOptions{})
+	unknown := []byte(`{"entity_type":"subscription","event_type":"renewed","data":{"id":"sub_1","status":"active","new":[1,2,{"x":null}]}}`)
+	assert.Equal(t, http.StatusOK, deliver(h, unknown, SignWebhook(unknown, testSecret)).Code)
+	assert.EqualValues(t, 1, rec.calls.Load(), "unknown types reach Handle, which may ignore them")
+
+	test := []byte(`{"entity_type":"webhook_test","event_type":"test","data":{}}`)
+	w := deliver(h, test, SignWebhook(test, testSecret))
+	assert.Equal(t, http.StatusOK, w.Code)
+	assert.JSONEq(t, `{"status":"test"}`, w.Body.String())
+	assert.EqualValues(t, 1, rec.calls.Load(), "the dashboard's test event is acknowledged without Handle")
+}
+
+func TestWebhookDedup(t *testing.T) {
+	h, rec, _ := newTestHandler(t, WebhookOptions{})
+	success := paymentBody("payt_1", "success")
+	progress := paymentBody("payt_1", "in_progress")
+
+	// Out of order: success first, then a late in_progress; then a duplicate.
+	for i, step := range []struct {
+		body  []byte
+		want  string
+		calls int32
+	}{
+		{success, "processed", 1},
+		{progress, "processed", 2},
+		{success, "duplicate", 2},
+		{progress, "duplicate", 2},
+	} {
+		w := deliver(h, step.body, SignWebhook(step.body, testSecret))
+		require.Equal(t, http.StatusOK, w.Code, "step %d", i)
+		assert.JSONEq(t, `{"status":"`+step.want+`"}`, w.Body.String(), "step %d", i)
+		assert.Equal(t, step.calls, rec.calls.Load(), "step %d", i)
+	}
+	// The late in_progress must not overwrite the terminal success.
+	assert.False(t, ShouldApplyStatus(EntityPayment, "success", "in_progress"))
+	assert.True(t, ShouldApplyStatus(EntityPayment, "in_progress", "success"))
+	assert.True(t, ShouldApplyStatus(EntityPayment, "", "in_progress"))
+}
+
+func TestWebhookFailedCallbackIsRetried(t *testing.T) {
+	h, rec, logs := newTestHandler(t, WebhookOptions{})
+	body := paymentBody("payt_9", "success")
+	sig := SignWebhook(body, testSecret)
+	rec.err = errors.New("database down")
+	w := deliver(h, body, sig)
+	assert.Equal(t, http.StatusInternalServerError, w.Code)
+	var eb ErrorBody
+	require.NoError(t, json.Unmarshal(w.Body.Bytes(), &eb))
+	assert.Equal(t, "internal_error", eb.Code)
+	assert.NotContains(t, w.Body.String(), "database down", "the callback's error stays in the log")
+	assert.Contains(t, logs.String(), "database down")
+	assertCleanLogs(t, logs.String(), body, sig)
+
+	rec.err = nil
+	assert.Equal(t, http.StatusOK, deliver(h, body, sig).Code, "Glomo's retry is processed")
+	assert.JSONEq(t, `{"status":"duplicate"}`, deliver(h, body, sig).Body.String())
+	assert.EqualValues(t, 2, rec.calls.Load())
+}
+
+func TestWebhookConcurrentDuplicates(t *testing.T) {
+	release := make(chan struct{})
+	var calls atomic.Int32
+	h, _, _ := newTestHandler(t, WebhookOptions{Handle: func(ctx context.Context, e WebhookEvent) error {
+		calls.Add(1)
+		<-release
+		return nil
+	}})
+	body := paymentBody("payt_c", "success")
+	sig := SignWebhook(body, testSecret)
+	const n = 16
+	codes := make(chan int, n)
+	var wg sync.WaitGroup
+	for i := 0; i < n; i++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- deliver(h, body, sig).Code
+		}()
+	}
+	// Let the others reach the store while the first is held.
+	require.Eventually(t, func() bool { return len(codes) == n-1 }, 5*time.Second, time.Millisecond)
+	close(release)
+	wg.Wait()
+	close(codes)
+	count := map[int]int{}
+	for c := range codes {
+		count[c]++
+	}
+	assert.EqualValues(t, 1, calls.Load())
+	assert.Equal(t, map[int]int{http.StatusOK: 1, http.StatusConflict: n - 1}, count)
+}
+
+func TestWebhookTimeout(t *testing.T) {
+	h, _, _ := newTestHandler(t, WebhookOptions{Timeout: 20 * time.Millisecond, Handle: func(ctx context.Context, e WebhookEvent) error {
+		dl, ok := ctx.Deadline()
+		assert.True(t, ok)
+		assert.WithinDuration(t, time.Now().Add(20*time.Millisecond), dl, 20*time.Millisecond)
+		<-ctx.Done()
+		return ctx.Err()
+	}})
+	body := paymentBody("payt_t", "success")
+	assert.Equal(t, http.StatusInternalServerError, deliver(h, body, SignWebhook(body, testSecret)).Code)
+}
+
+func TestWebhookAsync(t *testing.T) {
+	done := make(chan WebhookEvent, 1)
+	h, _, _ := newTestHandler(t, WebhookOptions{Async: true, QueueSize: 1, Workers: 1, Handle: func(ctx context.Context, e WebhookEvent) error {
+		done <- e
+		return nil
+	}})
+	body := paymentBody("payt_a", "success")
+	w := deliver(h, body, SignWebhook(body, testSecret))
+	assert.Equal(t, http.StatusAccepted, w.Code)
+	select {
+	case e := <-done:
+		assert.Equal(t, "payt_a", e.ID())
+		p, err := e.Payment()
+		require.NoError(t, err)
+		assert.Equal(t, int64(1999), p.Amount)
+	case <-time.After(5 * time.Second):
+		t.Fatal("queued event never ran")
+	}
+	require.NoError(t, h.Shutdown(context.Background()))
+	other := paymentBody("payt_b", "success")
+	assert.Equal(t, http.StatusServiceUnavailable, deliver(h, other, SignWebhook(other, testSecret)).Code)
+}
+
+func TestWebhookReuseBuffers(t *testing.T) {
+	h, rec, _ := newTestHandler(t, WebhookOptions{ReuseBuffers: true})
+	for _, id := range []string{"payt_r1", "payt_r2", "payt_r3"} {
+		body := paymentBody(id, "success")
+		require.Equal(t, http.StatusOK, deliver(h, body, SignWebhook(body, testSecret)).Code)
+	}
+	assert.EqualValues(t, 3, rec.calls.Load())
+}
+
+func TestMemoryEventStore(t *testing.T) {
+	ctx := context.Background()
+	s := NewMemoryEventStore(2, time.Hour)
+	now := time.Unix(0, 0)
+	s.now = func() time.Time { return now }
+	c, _ := s.Claim(ctx, "a", time.Minute)
+	assert.Equal(t, ClaimAcquired, c)
+	c, _ = s.Claim(ctx, "a", time.Minute)
+	assert.Equal(t, ClaimInProgress, c)
+	now = now.Add(2 * time.Minute)
+	c, _ = s.Claim(ctx, "a", time.Minute)
+	assert.Equal(t, ClaimAcquired, c, "a lapsed lease is claimable")
+	require.NoError(t, s.Done(ctx, "a"))
+	c, _ = s.Claim(ctx, "a", time.Minute)
+	assert.Equal(t, ClaimDone, c)
+	_, _ = s.Claim(ctx, "b", time.Minute)
+	_, _ = s.Claim(ctx, "c", time.Minute)
+	assert.Equal(t, 2, s.Len(), "bounded")
+	c, _ = s.Claim(ctx, "a", time.Minute)
+	assert.Equal(t, ClaimAcquired, c, "the oldest entry was evicted")
+	now = now.Add(2 * time.Hour)
+	require.NoError(t, s.Release(ctx, "a"))
+	c, _ = s.Claim(ctx, "a", time.Minute)
+	assert.Equal(t, ClaimAcquired, c)
+}
+
+func TestIsTerminalStatus(t *testing.T) {
+	for _, tt := range []struct {
+		entity, status string
+		want           bool
+	}{
+		{"payment", "success", true}, {"payment", "failed", true}, {"payment", "in_progress", false},
+		{"payment", "under_review", false}, {"orders", "paid", true}, {"orders", "expired", true},
+		{"orders", "cancelled", true}, {"orders", "failed", true}, {"orders", "active", false},
+		{"refund", "success", false},
+	} {
+		t.Run(tt.entity+"/"+tt.status, func(t *testing.T) {
+			assert.Equal(t, tt.want, IsTerminalStatus(tt.entity, tt.status))
+		})
+	}
+}
