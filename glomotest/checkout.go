@@ -70,8 +70,9 @@ func (s *Server) publicKeyOK(key string) bool {
 	return subtle.ConstantTimeCompare([]byte(key), []byte(s.opts.PublicKey)) == 1
 }
 
-// handleCheckoutSummary is the SDK's connect load:
-// GET /sdk/v1/checkout/{orderID}?publicKey=...
+// handleCheckoutSummary is the SDK's connect load,
+// GET /sdk/v1/checkout/{orderID}?publicKey=..., and the checkout pages'
+// own GET /checkout/summary/{orderID}?publicKey=...
 func (s *Server) handleCheckoutSummary(w http.ResponseWriter, r *http.Request) {
 	setCORS(w.Header())
 	if !s.publicKeyOK(r.URL.Query().Get("publicKey")) {

@@ -37,6 +37,7 @@ func TestSDKAsset(t *testing.T) {
 		"root.dataset.glomoApi = 'ok'",
 		"root.dataset.glomoFrame = 'loaded'",
 		"'severed'",
+		"SEVERED_WITHIN_MS",
 		"code: 'POPUP_BLOCKED'",
 		"checkout.closed",
 		"e.origin !== payOrigin",
@@ -98,6 +99,8 @@ func TestCheckoutSummary(t *testing.T) {
 		{"wrong public key", "/sdk/v1/checkout/" + o.ID + "?publicKey=live_x", 401, "invalid public key"},
 		{"secret key is not a public key", "/sdk/v1/checkout/" + o.ID + "?publicKey=" + DefaultSecretKey, 401, "invalid public key"},
 		{"unknown order", "/sdk/v1/checkout/order_nope?publicKey=" + DefaultPublicKey, 404, "order not found"},
+		{"page data ok", "/checkout/summary/" + o.ID + "?publicKey=" + DefaultPublicKey, 200, ""},
+		{"page data wrong key", "/checkout/summary/" + o.ID + "?publicKey=x", 401, "invalid public key"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -193,6 +196,7 @@ func TestRequestLog(t *testing.T) {
 	get(t, s, "/checkout/frame?order="+o.ID)
 	get(t, s, "/sdk/v1/checkout/"+o.ID+"?publicKey="+DefaultPublicKey)
 	get(t, s, "/checkout/pay?order="+o.ID)
+	get(t, s, "/checkout/summary/"+o.ID+"?publicKey="+DefaultPublicKey)
 	postPay(t, s, `{"orderId":"`+o.ID+`","publicKey":"`+DefaultPublicKey+`","outcome":"success"}`)
 	call(t, s, "GET", "/api/v1/orders/"+o.ID, DefaultSecretKey, "")
 
@@ -201,7 +205,7 @@ func TestRequestLog(t *testing.T) {
 		kinds = append(kinds, r.Kind)
 		assert.Equal(t, strings.TrimPrefix(s.URL(), "http://"), r.Host)
 	}
-	assert.Equal(t, []RequestKind{KindScript, KindFrame, KindConnect, KindPopup, KindPay, KindAPI}, kinds)
+	assert.Equal(t, []RequestKind{KindScript, KindFrame, KindConnect, KindPopup, KindPageData, KindPay, KindAPI}, kinds)
 
 	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
 	defer cancel()

@@ -53,7 +53,8 @@
 // popup then reports it ONLY through window.opener.postMessage and closes
 // itself. So a merchant page with Cross-Origin-Opener-Policy: same-origin
 // really breaks the checkout: the popup has no opener, the page's handle
-// reads closed at once, and the payment (recorded anyway) reaches the
+// reads closed (at once or within moments; the SDK reports a popup closed
+// within 2 s of open() without a result as severed), and the payment (recorded anyway) reaches the
 // merchant only by webhook.
 //
 // The SDK checks the message's origin, then emits payment.success
@@ -82,10 +83,10 @@
 //	connect  https://api.glomopay.com/sdk/v1/checkout/{orderId}?publicKey=..
 //	popup    https://checkout.glomopay.com/checkout/pay?order=..&publicKey=..&origin=..
 //
-// The iframe and the popup also fetch /sdk/v1/checkout/{orderId} from their
-// own origin, and the popup POSTs /checkout/pay to its own origin; those are
-// governed by the simulator's pages (which send no CSP or COOP), not by the
-// merchant's. Requests lists every request with its kind (RequestKind): a
+// The iframe and the popup also fetch /checkout/summary/{orderId}
+// (KindPageData) from their own origin, and the popup POSTs /checkout/pay
+// (KindPay) to its own origin; those are governed by the simulator's pages
+// (which send no CSP or COOP), not by the merchant's. Requests lists every request with its kind (RequestKind): a
 // load the merchant's CSP blocks never arrives.
 //
 // # Hooks for browser tests

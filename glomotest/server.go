@@ -267,8 +267,12 @@ const (
 	KindConnect RequestKind = "connect" // GET /sdk/v1/checkout/{id}: the SDK's fetch
 	KindPopup   RequestKind = "popup"   // GET /checkout/pay: the payment popup
 	KindPay     RequestKind = "pay"     // POST /checkout/pay: a button in the popup
-	KindAPI     RequestKind = "api"     // /api/v1/...: the server API
-	KindOther   RequestKind = "other"   // anything else
+	// KindPageData is the iframe's and the popup's own fetch of the order
+	// summary (GET /checkout/summary/{id}); the merchant's CSP does not
+	// govern it.
+	KindPageData RequestKind = "page-data"
+	KindAPI      RequestKind = "api"   // /api/v1/...: the server API
+	KindOther    RequestKind = "other" // anything else
 )
 
 // Request records one request the server received. A browser load that the
@@ -314,6 +318,8 @@ func requestKind(r *http.Request) RequestKind {
 		return KindFrame
 	case strings.HasPrefix(p, "/sdk/v1/checkout/"):
 		return KindConnect
+	case strings.HasPrefix(p, "/checkout/summary/"):
+		return KindPageData
 	case p == "/checkout/pay" && r.Method == http.MethodPost:
 		return KindPay
 	case p == "/checkout/pay":
@@ -336,6 +342,7 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("GET /index.js", s.handleSDK)
 	mux.HandleFunc("GET /sdk/v1/checkout/{orderID}", s.handleCheckoutSummary)
 	mux.HandleFunc("OPTIONS /sdk/v1/checkout/{orderID}", handlePreflight)
+	mux.HandleFunc("GET /checkout/summary/{orderID}", s.handleCheckoutSummary)
 	mux.HandleFunc("GET /checkout/frame", s.handlePage("static/frame.html"))
 	mux.HandleFunc("GET /checkout/pay", s.handlePage("static/pay.html"))
 	mux.HandleFunc("POST /checkout/pay", s.handlePay)

@@ -20,6 +20,8 @@ const root = document.documentElement;
 // Hook for browser tests: the module was allowed to load and evaluated.
 root.dataset.glomoSdk = 'loaded';
 
+// A popup whose handle reads closed this soon after open() was severed.
+const SEVERED_WITHIN_MS = 2000;
 const RESULT_EVENTS = ['payment.success', 'payment.failure', 'payment.bank_transfer_submitted'];
 
 export class GlomoCheckoutApi {
@@ -90,20 +92,30 @@ export class GlomoCheckoutApi {
 
   #checkPopup() {
     const p = this.#popup;
-    if (!p || p.closed) {
-      // null: a popup blocker or a sandbox without allow-popups.
-      // closed at once: the page's COOP (same-origin) severed the popup.
-      root.dataset.glomoPopup = p ? 'severed' : 'blocked';
+    if (!p) {
+      // A popup blocker, or a sandbox without allow-popups.
+      root.dataset.glomoPopup = 'blocked';
       this.#reportPopup();
       return;
     }
-    root.dataset.glomoPopup = 'open';
-    this.#popupPoll = setInterval(() => {
-      if (p.closed) {
-        clearInterval(this.#popupPoll);
-        if (root.dataset.glomoPopup === 'open') root.dataset.glomoPopup = 'closed';
+    // COOP same-origin on this page severs the popup: its handle reads
+    // closed, at once or within moments (Chromium varies). A popup that
+    // closes that fast without a result was severed, not closed by a buyer.
+    const openedAt = Date.now();
+    const poll = () => {
+      if (!p.closed) return false;
+      clearInterval(this.#popupPoll);
+      if (Date.now() - openedAt < SEVERED_WITHIN_MS) {
+        root.dataset.glomoPopup = 'severed';
+        this.#reportPopup();
+      } else {
+        root.dataset.glomoPopup = 'closed';
       }
-    }, 500);
+      return true;
+    };
+    root.dataset.glomoPopup = 'open';
+    if (poll()) return;
+    this.#popupPoll = setInterval(poll, 100);
   }
 
   #reportPopup() {
