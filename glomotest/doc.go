@@ -62,8 +62,11 @@
 // paymentId, status, error: {code, message}} (no signature) or
 // payment.bank_transfer_submitted {orderId, senderAccountNumber,
 // transactionReference}. With a callbackUrl, success and failure instead
-// send the page to callbackUrl?status=success|failed&orderId=..&paymentId=..
-// &signature=.. (signed for failures too, as the guide shows) and fire no
+// send the page to
+//
+//	callbackUrl?status=success|failed&orderId=..&paymentId=..&signature=..
+//
+// (signed for failures too, as the guide shows) and fire no
 // event; a bank transfer still fires its event. checkout.closed fires when
 // the buyer closes the modal (#glomo-checkout-close, or Cancel in the
 // iframe), checkout.error {code, message} when something goes wrong:
