@@ -1,9 +1,7 @@
 package glomo
 
 import (
-	"container/list"
 	"context"
-	"sync"
 	"time"
 )
 
@@ -42,20 +40,8 @@ func fulfilKey(orderID, paymentID string) string {
 // It is the default when ResultHandlerOptions.Fulfil is set without a
 // Store. Several replicas need a shared store instead (see [FulfilStore]).
 type MemoryStore struct {
-	mu    sync.Mutex
-	max   int
+	table claimTable
 	ttl   time.Duration
-	now   func() time.Time
-	byKey map[string]*list.Element
-	// order holds entries oldest first; since every entry lives for the
-	// same ttl from its last change, the front is also the first to expire.
-	order *list.List
-}
-
-type memoryEntry struct {
-	key     string
-	done    bool
-	expires time.Time
 }
 
 // Default sizes of the MemoryStore a ResultHandler makes when it needs one.
@@ -78,81 +64,27 @@ func NewMemoryStore(maxEntries int, ttl time.Duration) *MemoryStore {
 	if ttl <= 0 {
 		ttl = DefaultMemoryStoreTTL
 	}
-	return &MemoryStore{
-		max:   maxEntries,
-		ttl:   ttl,
-		now:   time.Now,
-		byKey: make(map[string]*list.Element),
-		order: list.New(),
-	}
+	return &MemoryStore{table: newClaimTable(maxEntries), ttl: ttl}
 }
 
 // Claim implements FulfilStore.
 func (s *MemoryStore) Claim(_ context.Context, key string) (bool, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	s.expire(now)
-	if _, ok := s.byKey[key]; ok {
-		return false, nil
-	}
-	for s.order.Len() >= s.max {
-		s.remove(s.order.Front())
-	}
-	s.byKey[key] = s.order.PushBack(&memoryEntry{key: key, expires: now.Add(s.ttl)})
-	return true, nil
+	return s.table.claim(key, s.ttl) == ClaimAcquired, nil
 }
 
 // Release implements FulfilStore. Releasing a key that is done does
 // nothing: a finished fulfilment cannot be undone by a late error.
 func (s *MemoryStore) Release(_ context.Context, key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if el, ok := s.byKey[key]; ok && !el.Value.(*memoryEntry).done {
-		s.remove(el)
-	}
+	s.table.release(key)
 	return nil
 }
 
 // Done implements FulfilStore. The key is kept for a full ttl from now.
 func (s *MemoryStore) Done(_ context.Context, key string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	now := s.now()
-	el, ok := s.byKey[key]
-	if !ok {
-		// The claim expired or was evicted; remember the result anyway.
-		for s.order.Len() >= s.max {
-			s.remove(s.order.Front())
-		}
-		el = s.order.PushBack(&memoryEntry{key: key})
-		s.byKey[key] = el
-	}
-	e := el.Value.(*memoryEntry)
-	e.done = true
-	e.expires = now.Add(s.ttl)
-	s.order.MoveToBack(el)
+	s.table.done(key, s.ttl)
 	return nil
 }
 
-// Len returns the number of keys held, expired ones included until the
-// next Claim sweeps them.
-func (s *MemoryStore) Len() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.order.Len()
-}
-
-func (s *MemoryStore) expire(now time.Time) {
-	for el := s.order.Front(); el != nil; el = s.order.Front() {
-		if now.Before(el.Value.(*memoryEntry).expires) {
-			return
-		}
-		s.remove(el)
-	}
-}
-
-func (s *MemoryStore) remove(el *list.Element) {
-	delete(s.byKey, el.Value.(*memoryEntry).key)
-	s.order.Remove(el)
-}
+// Len returns the number of keys held, expired ones included until they
+// are claimed again or evicted.
+func (s *MemoryStore) Len() int { return s.table.len() }

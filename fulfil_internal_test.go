@@ -12,7 +12,7 @@ func TestMemoryStoreExpiry(t *testing.T) {
 	ctx := context.Background()
 	now := time.Date(2025, 1, 1, 0, 0, 0, 0, time.UTC)
 	s := NewMemoryStore(10, time.Hour)
-	s.now = func() time.Time { return now }
+	s.table.now = func() time.Time { return now }
 
 	ok, _ := s.Claim(ctx, "crashed") // a claim never released nor done
 	assert.True(t, ok)
@@ -43,6 +43,6 @@ func TestMemoryStoreDoneWithoutClaim(t *testing.T) {
 
 func TestNewMemoryStoreDefaults(t *testing.T) {
 	s := NewMemoryStore(0, 0)
-	assert.Equal(t, DefaultMemoryStoreEntries, s.max)
+	assert.Equal(t, DefaultMemoryStoreEntries, s.table.max)
 	assert.Equal(t, DefaultMemoryStoreTTL, s.ttl)
 }

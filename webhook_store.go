@@ -1,9 +1,7 @@
 package glomo
 
 import (
-	"container/list"
 	"context"
-	"sync"
 	"time"
 )
 
@@ -60,18 +58,8 @@ const (
 // the oldest entries first; a forgotten event that Glomo delivers again is
 // processed again, which is why callbacks must stay idempotent anyway.
 type MemoryEventStore struct {
-	mu        sync.Mutex
-	entries   map[string]*list.Element // of *memoryEntry
-	order     *list.List               // oldest first
-	max       int
+	table     claimTable
 	retention time.Duration
-	now       func() time.Time
-}
-
-type memoryEntry struct {
-	key     string
-	done    bool
-	expires time.Time
 }
 
 var _ EventStore = (*MemoryEventStore)(nil)
@@ -86,73 +74,25 @@ func NewMemoryEventStore(maxEntries int, retention time.Duration) *MemoryEventSt
 	if retention <= 0 {
 		retention = DefaultEventRetention
 	}
-	return &MemoryEventStore{
-		entries:   make(map[string]*list.Element),
-		order:     list.New(),
-		max:       maxEntries,
-		retention: retention,
-		now:       time.Now,
-	}
+	return &MemoryEventStore{table: newClaimTable(maxEntries), retention: retention}
 }
 
 // Claim implements EventStore.
 func (m *MemoryEventStore) Claim(_ context.Context, key string, lease time.Duration) (Claim, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	now := m.now()
-	if el, ok := m.entries[key]; ok {
-		e := el.Value.(*memoryEntry)
-		if now.Before(e.expires) {
-			if e.done {
-				return ClaimDone, nil
-			}
-			return ClaimInProgress, nil
-		}
-		m.remove(el)
-	}
-	for len(m.entries) >= m.max {
-		m.remove(m.order.Front())
-	}
-	m.entries[key] = m.order.PushBack(&memoryEntry{key: key, expires: now.Add(lease)})
-	return ClaimAcquired, nil
+	return m.table.claim(key, lease), nil
 }
 
 // Release implements EventStore.
 func (m *MemoryEventStore) Release(_ context.Context, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if el, ok := m.entries[key]; ok && !el.Value.(*memoryEntry).done {
-		m.remove(el)
-	}
+	m.table.release(key)
 	return nil
 }
 
 // Done implements EventStore.
 func (m *MemoryEventStore) Done(_ context.Context, key string) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	expires := m.now().Add(m.retention)
-	if el, ok := m.entries[key]; ok {
-		e := el.Value.(*memoryEntry)
-		e.done, e.expires = true, expires
-		m.order.MoveToBack(el)
-		return nil
-	}
-	for len(m.entries) >= m.max {
-		m.remove(m.order.Front())
-	}
-	m.entries[key] = m.order.PushBack(&memoryEntry{key: key, done: true, expires: expires})
+	m.table.done(key, m.retention)
 	return nil
 }
 
 // Len returns the number of keys held, expired or not.
-func (m *MemoryEventStore) Len() int {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return len(m.entries)
-}
-
-func (m *MemoryEventStore) remove(el *list.Element) {
-	delete(m.entries, el.Value.(*memoryEntry).key)
-	m.order.Remove(el)
-}
+func (m *MemoryEventStore) Len() int { return m.table.len() }

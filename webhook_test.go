@@ -302,7 +302,7 @@ func TestMemoryEventStore(t *testing.T) {
 	ctx := context.Background()
 	s := NewMemoryEventStore(2, time.Hour)
 	now := time.Unix(0, 0)
-	s.now = func() time.Time { return now }
+	s.table.now = func() time.Time { return now }
 	c, _ := s.Claim(ctx, "a", time.Minute)
 	assert.Equal(t, ClaimAcquired, c)
 	c, _ = s.Claim(ctx, "a", time.Minute)
