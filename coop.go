@@ -1,0 +1,138 @@
+package glomo
+
+import (
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync/atomic"
+)
+
+// Header names and the COOP value that keeps the checkout popup working.
+const (
+	headerCOOP           = "Cross-Origin-Opener-Policy"
+	headerCOOPReportOnly = "Cross-Origin-Opener-Policy-Report-Only"
+	headerCOEP           = "Cross-Origin-Embedder-Policy"
+
+	// COOPAllowPopups is the Cross-Origin-Opener-Policy value COOP writes:
+	// the page keeps its own browsing context group but popups it opens,
+	// such as Glomo's checkout window, stay connected to it.
+	COOPAllowPopups = "same-origin-allow-popups"
+)
+
+// COOPOptions configures NewCOOP. The zero value is what COOP uses.
+type COOPOptions struct {
+	// Skip reports whether a request keeps the COOP headers the application
+	// writes, untouched. Use it for routes that never show the checkout and
+	// need cross-origin isolation. Default: nil, every request is fixed.
+	Skip func(*http.Request) bool
+	// Logger receives the warning, logged once per process, that a
+	// cross-origin isolated page lost its isolation. Default: slog.Default().
+	Logger *slog.Logger
+}
+
+// COOP is middleware that keeps Glomo's checkout popup connected to the
+// page. When the response's headers are committed (whoever set them, before
+// or after this middleware), it
+//
+//   - sets Cross-Origin-Opener-Policy: same-origin-allow-popups when the
+//     response has none;
+//   - rewrites same-origin (in any case, keeping parameters such as
+//     report-to="coop") to same-origin-allow-popups, in
+//     Cross-Origin-Opener-Policy and Cross-Origin-Opener-Policy-Report-Only;
+//   - leaves every value that already allows popups untouched.
+//
+// A page that was cross-origin isolated (COOP same-origin with COEP
+// require-corp or credentialless) loses that isolation; COOP logs a warning
+// once per process. Exempt such routes with COOPOptions.Skip or, per
+// request, with ExemptCOOP.
+func COOP(next http.Handler) http.Handler { return NewCOOP(COOPOptions{})(next) }
+
+// NewCOOP returns the COOP middleware configured by opts.
+func NewCOOP(opts COOPOptions) func(http.Handler) http.Handler {
+	f := &HeaderFixer{coop: true, skip: opts.Skip, logger: opts.Logger}
+	return f.Handler
+}
+
+// ExemptCOOP tells the COOP fix-up of this response (from COOP, NewCOOP or
+// Headers) to leave its Cross-Origin-Opener-Policy headers as the
+// application writes them. Call it from a handler or an inner middleware
+// before the response is written. It reports whether a fix-up was found
+// behind w (through Unwrap chains).
+func ExemptCOOP(w http.ResponseWriter) bool {
+	found := false
+	for w != nil {
+		if g, ok := w.(interface{ glomoWriter() *commitWriter }); ok {
+			g.glomoWriter().keepCOOP = true
+			found = true
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			break
+		}
+		w = u.Unwrap()
+	}
+	return found
+}
+
+// isolationWarned makes the loss-of-isolation warning once per process.
+var isolationWarned atomic.Bool
+
+// fixCOOPHeaders applies COOP's rules to h.
+func fixCOOPHeaders(h http.Header, logger *slog.Logger) {
+	vals, ok := h[headerCOOP]
+	if !ok || len(vals) == 0 {
+		h[headerCOOP] = []string{COOPAllowPopups}
+	} else {
+		rewritten := false
+		for i, v := range vals {
+			if nv, changed := RewriteCOOP(v); changed {
+				vals[i] = nv
+				rewritten = true
+			}
+		}
+		if rewritten && isCrossOriginIsolating(h.Get(headerCOEP)) && isolationWarned.CompareAndSwap(false, true) {
+			if logger == nil {
+				logger = slog.Default()
+			}
+			logger.Warn("glomo: rewrote Cross-Origin-Opener-Policy same-origin to same-origin-allow-popups on a cross-origin isolated page; the page loses cross-origin isolation (SharedArrayBuffer, precise timers). Exempt routes that need it with COOPOptions.Skip or glomo.ExemptCOOP",
+				"coep", h.Get(headerCOEP))
+		}
+	}
+	for i, v := range h[headerCOOPReportOnly] {
+		if nv, changed := RewriteCOOP(v); changed {
+			h[headerCOOPReportOnly][i] = nv
+		}
+	}
+}
+
+// RewriteCOOP returns a Cross-Origin-Opener-Policy header value with a
+// same-origin policy (in any case) replaced by same-origin-allow-popups,
+// keeping its parameters as written, and reports whether it changed
+// anything. Other values are returned unchanged.
+func RewriteCOOP(value string) (string, bool) {
+	token, params := splitCOOP(value)
+	if !strings.EqualFold(token, "same-origin") {
+		return value, false
+	}
+	if params == "" {
+		return COOPAllowPopups, true
+	}
+	return COOPAllowPopups + params, true
+}
+
+// splitCOOP splits a COOP structured-field item into its token and the
+// parameters that follow it (starting at the first ';', as written).
+func splitCOOP(value string) (token, params string) {
+	value = strings.Trim(value, " \t")
+	if i := strings.IndexByte(value, ';'); i >= 0 {
+		return strings.TrimRight(value[:i], " \t"), value[i:]
+	}
+	return value, ""
+}
+
+// isCrossOriginIsolating reports whether a COEP value, together with COOP
+// same-origin, makes the page cross-origin isolated.
+func isCrossOriginIsolating(coep string) bool {
+	token, _ := splitCOOP(coep)
+	return token == "require-corp" || token == "credentialless"
+}
