@@ -95,12 +95,12 @@ func (m *cspMerger) merge(value, nonce string) string {
 	if strings.Contains(value, nonceMarkByte) {
 		// Not a valid header value; merge it without the cache so that it
 		// cannot collide with a key.
-		src := &m.plain
+		src := m.plain
 		if nonce != "" {
-			src = &m.withNonce
+			src.scriptToken = "'nonce-" + nonce + "'"
 		}
-		merged, _ := mergePolicyList(value, src)
-		return strings.ReplaceAll(merged, ourNonceMark, "'nonce-"+nonce+"'")
+		merged, _ := mergePolicyList(value, &src)
+		return merged
 	}
 	if nonce == "" {
 		return m.cached(&m.cache, value, &m.plain)

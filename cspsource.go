@@ -232,8 +232,20 @@ func validateSource(s string) (hostSource, error) {
 	if src.host == "" || src.host == "*" {
 		return hostSource{}, fmt.Errorf("%w %q: would allow every host", ErrInvalidSource, s)
 	}
+	if src.port != "" && src.port != "*" && (len(src.port) > 5 || atoiPort(src.port) > 65535) {
+		return hostSource{}, fmt.Errorf("%w %q: port out of range", ErrInvalidSource, s)
+	}
 	if src.scheme == "" {
 		return hostSource{}, fmt.Errorf("%w %q: name the scheme, as in https://%s", ErrInvalidSource, s, s)
 	}
 	return src, nil
+}
+
+// atoiPort converts a port of at most five digits.
+func atoiPort(digits string) int {
+	n := 0
+	for i := 0; i < len(digits); i++ {
+		n = n*10 + int(digits[i]-'0')
+	}
+	return n
 }

@@ -1,0 +1,191 @@
+package glomo_test
+
+import (
+	"bytes"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/glomokit/glomo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func TestRewriteCOOP(t *testing.T) {
+	tests := []struct {
+		in, want string
+		changed  bool
+	}{
+		{"same-origin", "same-origin-allow-popups", true},
+		{"SAME-ORIGIN", "same-origin-allow-popups", true},
+		{"  Same-Origin  ", "same-origin-allow-popups", true},
+		{`same-origin; report-to="coop"`, `same-origin-allow-popups; report-to="coop"`, true},
+		{`same-origin;report-to="coop"`, `same-origin-allow-popups;report-to="coop"`, true},
+		{`same-origin ; report-to="coop"`, `same-origin-allow-popups; report-to="coop"`, true},
+		{"same-origin-allow-popups", "same-origin-allow-popups", false},
+		{`same-origin-allow-popups; report-to="x"`, `same-origin-allow-popups; report-to="x"`, false},
+		{"unsafe-none", "unsafe-none", false},
+		{"noopener-allow-popups", "noopener-allow-popups", false},
+		{"", "", false},
+		{"same-origin-x", "same-origin-x", false},
+		{"garbage;;;", "garbage;;;", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.in, func(t *testing.T) {
+			got, changed := glomo.RewriteCOOP(tt.in)
+			assert.Equal(t, tt.want, got)
+			assert.Equal(t, tt.changed, changed)
+		})
+	}
+}
+
+// serveThrough runs a request through mw around a handler that sets the
+// given headers (downstream) after an outer middleware set upstream ones.
+func serveThrough(t *testing.T, mw func(http.Handler) http.Handler, upstream, downstream http.Header) http.Header {
+	t.Helper()
+	inner := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range downstream {
+			w.Header()[k] = append([]string(nil), v...)
+		}
+		_, _ = w.Write([]byte("ok"))
+	})
+	outer := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		for k, v := range upstream {
+			w.Header()[k] = append([]string(nil), v...)
+		}
+		mw(inner).ServeHTTP(w, r)
+	})
+	srv := httptest.NewServer(outer)
+	t.Cleanup(srv.Close)
+	resp, err := srv.Client().Get(srv.URL)
+	require.NoError(t, err)
+	resp.Body.Close()
+	return resp.Header
+}
+
+func TestCOOPMiddleware(t *testing.T) {
+	const coop, ro = "Cross-Origin-Opener-Policy", "Cross-Origin-Opener-Policy-Report-Only"
+	tests := []struct {
+		name       string
+		set        http.Header
+		wantCOOP   []string
+		wantReport []string
+	}{
+		{"absent: set", nil, []string{"same-origin-allow-popups"}, nil},
+		{"same-origin rewritten", http.Header{coop: {"same-origin"}}, []string{"same-origin-allow-popups"}, nil},
+		{"parameters kept", http.Header{coop: {`Same-Origin; report-to="coop"`}}, []string{`same-origin-allow-popups; report-to="coop"`}, nil},
+		{"allow-popups untouched", http.Header{coop: {"same-origin-allow-popups"}}, []string{"same-origin-allow-popups"}, nil},
+		{"unsafe-none untouched", http.Header{coop: {"unsafe-none"}}, []string{"unsafe-none"}, nil},
+		{"noopener-allow-popups untouched", http.Header{coop: {"noopener-allow-popups"}}, []string{"noopener-allow-popups"}, nil},
+		{"report-only rewritten too", http.Header{ro: {`same-origin; report-to="r"`}},
+			[]string{"same-origin-allow-popups"}, []string{`same-origin-allow-popups; report-to="r"`}},
+		{"report-only allow-popups untouched", http.Header{coop: {"unsafe-none"}, ro: {"same-origin-allow-popups"}},
+			[]string{"unsafe-none"}, []string{"same-origin-allow-popups"}},
+	}
+	for _, tt := range tests {
+		for _, where := range []string{"upstream", "downstream"} {
+			t.Run(tt.name+"/"+where, func(t *testing.T) {
+				var h http.Header
+				if where == "upstream" {
+					h = serveThrough(t, glomo.COOP, tt.set, nil)
+				} else {
+					h = serveThrough(t, glomo.COOP, nil, tt.set)
+				}
+				assert.Equal(t, tt.wantCOOP, h.Values(coop))
+				assert.Equal(t, tt.wantReport, nilIfEmpty(h.Values(ro)))
+			})
+		}
+	}
+}
+
+func nilIfEmpty(s []string) []string {
+	if len(s) == 0 {
+		return nil
+	}
+	return s
+}
+
+// lockedBuffer collects log output from concurrent handlers.
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+func TestCOOPCrossOriginIsolation(t *testing.T) {
+	var logs lockedBuffer
+	logger := slog.New(slog.NewTextHandler(&logs, nil))
+	isolated := http.Header{
+		"Cross-Origin-Opener-Policy":   {"same-origin"},
+		"Cross-Origin-Embedder-Policy": {"require-corp"},
+	}
+
+	t.Run("rewritten, and the loss of isolation is logged once per process", func(t *testing.T) {
+		glomo.ResetIsolationWarning()
+		mw := glomo.NewCOOP(glomo.COOPOptions{Logger: logger})
+		for i := 0; i < 3; i++ {
+			h := serveThrough(t, mw, nil, isolated)
+			assert.Equal(t, "same-origin-allow-popups", h.Get("Cross-Origin-Opener-Policy"))
+		}
+		assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
+		assert.Contains(t, logs.String(), "loses cross-origin isolation")
+		assert.Contains(t, logs.String(), "coep=require-corp")
+	})
+
+	t.Run("same-origin without COEP is rewritten silently", func(t *testing.T) {
+		glomo.ResetIsolationWarning()
+		var quiet lockedBuffer
+		mw := glomo.NewCOOP(glomo.COOPOptions{Logger: slog.New(slog.NewTextHandler(&quiet, nil))})
+		h := serveThrough(t, mw, nil, http.Header{"Cross-Origin-Opener-Policy": {"same-origin"}, "Cross-Origin-Embedder-Policy": {"unsafe-none"}})
+		assert.Equal(t, "same-origin-allow-popups", h.Get("Cross-Origin-Opener-Policy"))
+		assert.Empty(t, quiet.String())
+	})
+
+	t.Run("Skip exempts a route", func(t *testing.T) {
+		mw := glomo.NewCOOP(glomo.COOPOptions{Logger: logger, Skip: func(r *http.Request) bool { return r.URL.Path == "/" }})
+		h := serveThrough(t, mw, nil, isolated)
+		assert.Equal(t, "same-origin", h.Get("Cross-Origin-Opener-Policy"))
+	})
+
+	t.Run("ExemptCOOP exempts one response", func(t *testing.T) {
+		var found bool
+		handler := glomo.COOP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			found = glomo.ExemptCOOP(w)
+			w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
+			w.Header().Set("Cross-Origin-Embedder-Policy", "credentialless")
+		}))
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		assert.True(t, found)
+		assert.Equal(t, "same-origin", rec.Header().Get("Cross-Origin-Opener-Policy"))
+	})
+
+	t.Run("ExemptCOOP also reaches through Headers and outer wrappers", func(t *testing.T) {
+		handler := glomo.Headers()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			require.True(t, glomo.ExemptCOOP(w))
+			w.Header().Set("Content-Security-Policy", "script-src 'self'")
+		}))
+		rec := httptest.NewRecorder()
+		handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		assert.Empty(t, rec.Header().Get("Cross-Origin-Opener-Policy"), "exempt: nothing set")
+		assert.Equal(t, "script-src 'self' "+sdk, rec.Header().Get("Content-Security-Policy"), "CSP still merged")
+	})
+
+	t.Run("ExemptCOOP without the middleware reports false", func(t *testing.T) {
+		assert.False(t, glomo.ExemptCOOP(httptest.NewRecorder()))
+	})
+}

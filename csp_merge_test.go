@@ -1,0 +1,260 @@
+package glomo_test
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/glomokit/glomo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+// The default sources, spelled out independently of the package constants.
+const (
+	sdk      = "https://glomopay-checkout-sdk.web.app"
+	checkout = "https://*.glomopay.com"
+	frameAdd = sdk + " " + checkout
+)
+
+// TestMergeCSPRules walks the rules of ../shared/CSP-NOTES.md one by one.
+func TestMergeCSPRules(t *testing.T) {
+	tests := []struct {
+		name, policy, want string
+	}{
+		// Fallback chains and seeding.
+		{"default-src only: each governing directive is created, seeded",
+			"default-src 'self'",
+			"default-src 'self'; script-src 'self' " + sdk + "; frame-src 'self' " + frameAdd + "; connect-src 'self' " + frameAdd},
+		{"default-src is never widened",
+			"default-src 'self' https://cdn.example",
+			"default-src 'self' https://cdn.example; script-src 'self' https://cdn.example " + sdk + "; frame-src 'self' https://cdn.example " + frameAdd + "; connect-src 'self' https://cdn.example " + frameAdd},
+		{"script-src present: host added there only",
+			"script-src 'self'",
+			"script-src 'self' " + sdk},
+		{"script-src-elem present too: both receive the host",
+			"script-src 'self'; script-src-elem 'self'",
+			"script-src 'self' " + sdk + "; script-src-elem 'self' " + sdk},
+		{"script-src-elem alone",
+			"script-src-elem 'self'",
+			"script-src-elem 'self' " + sdk},
+		{"frames seeded from child-src, not default-src",
+			"default-src 'none'; child-src 'self'",
+			"default-src 'none'; child-src 'self'; script-src " + sdk + "; frame-src 'self' " + frameAdd + "; connect-src " + frameAdd},
+		{"frame-src present wins over child-src",
+			"child-src 'none'; frame-src 'self'",
+			"child-src 'none'; frame-src 'self' " + frameAdd},
+		{"connect-src present",
+			"connect-src 'self' wss://ws.example",
+			"connect-src 'self' wss://ws.example " + frameAdd},
+		{"whole chains absent: nothing added",
+			"img-src 'self'; style-src 'self'; report-uri /csp",
+			"img-src 'self'; style-src 'self'; report-uri /csp"},
+		{"worker-src does not govern frames or scripts",
+			"worker-src 'self'",
+			"worker-src 'self'"},
+		{"empty policy", "", ""},
+		{"only semicolons", ";;;", ";;;"},
+		{"only whitespace", " \t ", " \t "},
+
+		// 'none'.
+		{"'none' dropped when hosts are added",
+			"script-src 'none'; frame-src 'NONE'",
+			"script-src " + sdk + "; frame-src " + frameAdd},
+		{"'none' not copied into a seeded directive",
+			"default-src 'none'",
+			"default-src 'none'; script-src " + sdk + "; frame-src " + frameAdd + "; connect-src " + frameAdd},
+		{"a directive without a value means 'none'",
+			"connect-src",
+			"connect-src " + frameAdd},
+
+		// Coverage: no duplicates.
+		{"* covers https hosts", "default-src *", "default-src *"},
+		{"https: covers every host", "script-src https:; frame-src https:; connect-src https:", "script-src https:; frame-src https:; connect-src https:"},
+		{"http: covers https too", "connect-src http:", "connect-src http:"},
+		{"exact duplicate in another case",
+			"script-src HTTPS://GlomoPay-Checkout-SDK.web.app",
+			"script-src HTTPS://GlomoPay-Checkout-SDK.web.app"},
+		{"wildcard covers the sdk's subdomain? no: different domain",
+			"frame-src https://*.glomopay.com",
+			"frame-src https://*.glomopay.com " + sdk},
+		{"apex does not cover the wildcard",
+			"connect-src https://glomopay.com",
+			"connect-src https://glomopay.com " + frameAdd},
+		{"a narrower host does not cover the wildcard",
+			"connect-src https://api.glomopay.com",
+			"connect-src https://api.glomopay.com " + frameAdd},
+		{"*.web.app covers the sdk origin",
+			"script-src https://*.web.app",
+			"script-src https://*.web.app"},
+		{"http host source covers https",
+			"connect-src http://*.glomopay.com",
+			"connect-src http://*.glomopay.com " + sdk},
+		{"a path-restricted source does not cover the host",
+			"script-src https://glomopay-checkout-sdk.web.app/other/",
+			"script-src https://glomopay-checkout-sdk.web.app/other/ " + sdk},
+		{"an explicit default port covers",
+			"script-src https://glomopay-checkout-sdk.web.app:443",
+			"script-src https://glomopay-checkout-sdk.web.app:443"},
+		{"another port does not",
+			"script-src https://glomopay-checkout-sdk.web.app:8443",
+			"script-src https://glomopay-checkout-sdk.web.app:8443 " + sdk},
+		{"a wildcard port covers",
+			"script-src https://glomopay-checkout-sdk.web.app:*",
+			"script-src https://glomopay-checkout-sdk.web.app:*"},
+		{"'self' covers nothing of Glomo's",
+			"script-src 'self' 'unsafe-inline'",
+			"script-src 'self' 'unsafe-inline' " + sdk},
+
+		// Parsing: names, duplicates, oddities.
+		{"directive names are case-insensitive",
+			"DEFAULT-SRC 'self'; Script-Src 'self'",
+			"DEFAULT-SRC 'self'; Script-Src 'self' " + sdk + "; frame-src 'self' " + frameAdd + "; connect-src 'self' " + frameAdd},
+		{"the first of a repeated directive wins, the second is kept as written",
+			"script-src 'self'; script-src 'none'",
+			"script-src 'self' " + sdk + "; script-src 'none'"},
+		{"a missing ';' makes one odd directive, kept as written",
+			"default-src foo script-src 'none'",
+			"default-src foo script-src 'none'; script-src foo script-src " + sdk + "; frame-src foo script-src " + frameAdd + "; connect-src foo script-src " + frameAdd},
+		{"spacing and the trailing ';' are kept",
+			"  script-src\t'self'  ;img-src  data: ;",
+			"  script-src\t'self' " + sdk + "  ;img-src  data: ;"},
+		{"new directives go before the trailing ';'",
+			"default-src 'self';",
+			"default-src 'self'; script-src 'self' " + sdk + "; frame-src 'self' " + frameAdd + "; connect-src 'self' " + frameAdd + ";"},
+		{"a non-ASCII token is skipped and kept",
+			"scrïpt-src 'none'; script-src 'self'",
+			"scrïpt-src 'none'; script-src 'self' " + sdk},
+		{"unknown directives and reporting are kept in place",
+			"upgrade-insecure-requests; script-src 'self'; report-to csp; x-thing 1 2",
+			"upgrade-insecure-requests; script-src 'self' " + sdk + "; report-to csp; x-thing 1 2"},
+
+		// Several policies in one header value: each is merged.
+		{"every comma-separated policy",
+			"script-src 'self', default-src 'none', img-src 'self'",
+			"script-src 'self' " + sdk + ", default-src 'none'; script-src " + sdk + "; frame-src " + frameAdd + "; connect-src " + frameAdd + ", img-src 'self'"},
+
+		// Nonces and strict-dynamic are kept; nothing inline is added.
+		{"strict-dynamic kept, host still merged",
+			"script-src 'nonce-abc' 'strict-dynamic'",
+			"script-src 'nonce-abc' 'strict-dynamic' " + sdk},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := glomo.MergeCSP(tt.policy)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+
+			again, err := glomo.MergeCSP(got)
+			require.NoError(t, err)
+			assert.Equal(t, got, again, "merging twice equals merging once")
+			assert.NotContains(t, strings.ToLower(got), "unsafe-inline' "+sdk+" 'unsafe-inline", "never adds 'unsafe-inline'")
+		})
+	}
+}
+
+func TestMergeCSPOptions(t *testing.T) {
+	tests := []struct {
+		name   string
+		opts   []glomo.CSPOption
+		policy string
+		want   string
+	}{
+		{"script sources replaced",
+			[]glomo.CSPOption{glomo.WithScriptSources("https://sdk.sandbox.example")},
+			"script-src 'self'; frame-src 'self'",
+			"script-src 'self' https://sdk.sandbox.example; frame-src 'self' " + frameAdd},
+		{"frame and connect sources replaced",
+			[]glomo.CSPOption{glomo.WithFrameSources("https://pay.sandbox.example"), glomo.WithConnectSources("https://api.sandbox.example:8443")},
+			"default-src 'self'",
+			"default-src 'self'; script-src 'self' " + sdk + "; frame-src 'self' https://pay.sandbox.example; connect-src 'self' https://api.sandbox.example:8443"},
+		{"extra sources extend every kind",
+			[]glomo.CSPOption{glomo.WithExtraSources("http://127.0.0.1:9000")},
+			"default-src 'self'",
+			"default-src 'self'; script-src 'self' " + sdk + " http://127.0.0.1:9000; frame-src 'self' " + frameAdd + " http://127.0.0.1:9000; connect-src 'self' " + frameAdd + " http://127.0.0.1:9000"},
+		{"empty replacement adds nothing of that kind",
+			[]glomo.CSPOption{glomo.WithScriptSources()},
+			"script-src 'self'; connect-src 'self'",
+			"script-src 'self'; connect-src 'self' " + frameAdd},
+		{"duplicate sources are added once",
+			[]glomo.CSPOption{glomo.WithExtraSources(sdk, "HTTPS://GLOMOPAY-CHECKOUT-SDK.WEB.APP")},
+			"script-src 'self'",
+			"script-src 'self' " + sdk},
+		{"WithNonce is ignored by the pure function",
+			[]glomo.CSPOption{glomo.WithNonce()},
+			"script-src 'self'",
+			"script-src 'self' " + sdk},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := glomo.MergeCSP(tt.policy, tt.opts...)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+func TestInvalidOptionsFailAtConstruction(t *testing.T) {
+	invalidSources := []string{
+		"", "self", "'self'", "none", "unsafe-inline", "'nonce-abc'",
+		"https://a.example;script-src *", "https://a.example,b", "https://a.example b",
+		"https://a.example\r\nX-Evil: 1", "https://a.example\x00", "https://é.example",
+		"*", "https:", "https://*", "a.example", "https://a.example/\"x", "https://a.example/%2C",
+		"https://a.example/\\", "https://a..example", "https://a.example:99999", "https://[::1]:8443",
+	}
+	for _, src := range invalidSources {
+		t.Run("source "+strings.ToValidUTF8(src, "?"), func(t *testing.T) {
+			for _, opt := range []glomo.CSPOption{
+				glomo.WithScriptSources(src), glomo.WithFrameSources(src),
+				glomo.WithConnectSources(src), glomo.WithExtraSources(src),
+			} {
+				_, err := glomo.MergeCSP("default-src 'self'", opt)
+				assert.ErrorIs(t, err, glomo.ErrInvalidSource)
+				_, err = glomo.NewCSP(opt)
+				assert.ErrorIs(t, err, glomo.ErrInvalidSource)
+				_, err = glomo.NewHeaders(opt)
+				assert.ErrorIs(t, err, glomo.ErrInvalidSource)
+				assert.Panics(t, func() { glomo.CSP(opt) })
+				assert.Panics(t, func() { glomo.Headers(opt) })
+			}
+		})
+	}
+
+	other := []struct {
+		name string
+		opt  glomo.CSPOption
+		is   error
+	}{
+		{"empty baseline", glomo.WithBaseline(""), glomo.ErrInvalidBaseline},
+		{"baseline without a directive", glomo.WithBaseline(" ; ;"), glomo.ErrInvalidBaseline},
+		{"baseline with CR LF", glomo.WithBaseline("default-src 'self'\r\nSet-Cookie: x=1"), glomo.ErrInvalidBaseline},
+		{"baseline with non-ASCII", glomo.WithBaseline("default-src 'sélf'"), glomo.ErrInvalidBaseline},
+		{"cache size zero", glomo.WithCacheSize(0), nil},
+		{"nil option", nil, nil},
+	}
+	for _, tt := range other {
+		t.Run(tt.name, func(t *testing.T) {
+			_, err := glomo.NewCSP(tt.opt)
+			require.Error(t, err)
+			if tt.is != nil {
+				assert.ErrorIs(t, err, tt.is)
+			}
+			_, err = glomo.MergeCSP("default-src 'self'", tt.opt)
+			require.Error(t, err)
+		})
+	}
+
+	t.Run("valid sources pass", func(t *testing.T) {
+		for _, src := range []string{"https://a.example", "https://*.a.example", "http://127.0.0.1:8080", "https://a.example/sdk/", "wss://ws.a.example"} {
+			_, err := glomo.MergeCSP("script-src 'self'", glomo.WithExtraSources(src))
+			assert.NoError(t, err, src)
+		}
+	})
+	t.Run("every invalid source is reported", func(t *testing.T) {
+		_, err := glomo.NewCSP(glomo.WithExtraSources("self", "https://ok.example", "a b"))
+		require.Error(t, err)
+		assert.Contains(t, err.Error(), `"self"`)
+		assert.Contains(t, err.Error(), `"a b"`)
+		assert.True(t, errors.Is(err, glomo.ErrInvalidSource))
+	})
+}

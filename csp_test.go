@@ -1,0 +1,288 @@
+package glomo_test
+
+import (
+	"encoding/base64"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
+	"regexp"
+	"strings"
+	"testing"
+
+	"github.com/glomokit/glomo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+	"github.com/unrolled/secure"
+)
+
+const (
+	headerCSP   = "Content-Security-Policy"
+	headerCSPRO = "Content-Security-Policy-Report-Only"
+)
+
+func TestCSPMiddleware(t *testing.T) {
+	tests := []struct {
+		name         string
+		opts         []glomo.CSPOption
+		upstream     http.Header
+		downstream   http.Header
+		wantCSP      []string
+		wantReportRO []string
+	}{
+		{"downstream policy merged", nil, nil,
+			http.Header{headerCSP: {"script-src 'self'"}},
+			[]string{"script-src 'self' " + sdk}, nil},
+		{"upstream policy merged", nil,
+			http.Header{headerCSP: {"script-src 'self'"}}, nil,
+			[]string{"script-src 'self' " + sdk}, nil},
+		{"every header field merged", nil, nil,
+			http.Header{headerCSP: {"script-src 'self'", "connect-src 'none'", "img-src 'self'"}},
+			[]string{"script-src 'self' " + sdk, "connect-src " + frameAdd, "img-src 'self'"}, nil},
+		{"no policy: none added", nil, nil, nil, nil, nil},
+		{"no policy with a baseline: the baseline, merged",
+			[]glomo.CSPOption{glomo.WithBaseline("default-src 'self'; object-src 'none'")}, nil, nil,
+			[]string{"default-src 'self'; object-src 'none'; script-src 'self' " + sdk + "; frame-src 'self' " + frameAdd + "; connect-src 'self' " + frameAdd}, nil},
+		{"a policy wins over the baseline",
+			[]glomo.CSPOption{glomo.WithBaseline("default-src 'self'")}, nil,
+			http.Header{headerCSP: {"img-src 'self'"}},
+			[]string{"img-src 'self'"}, nil},
+		{"report-only untouched by default", nil, nil,
+			http.Header{headerCSPRO: {"script-src 'self'"}},
+			nil, []string{"script-src 'self'"}},
+		{"report-only merged with WithReportOnly",
+			[]glomo.CSPOption{glomo.WithReportOnly()}, nil,
+			http.Header{headerCSPRO: {"script-src 'self'"}, headerCSP: {"frame-src 'none'"}},
+			[]string{"frame-src " + frameAdd}, []string{"script-src 'self' " + sdk}},
+		{"skipped request untouched",
+			[]glomo.CSPOption{glomo.WithSkip(func(r *http.Request) bool { return true })}, nil,
+			http.Header{headerCSP: {"script-src 'self'"}},
+			[]string{"script-src 'self'"}, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h := serveThrough(t, glomo.CSP(tt.opts...), tt.upstream, tt.downstream)
+			assert.Equal(t, tt.wantCSP, nilIfEmpty(h.Values(headerCSP)))
+			assert.Equal(t, tt.wantReportRO, nilIfEmpty(h.Values(headerCSPRO)))
+			assert.Empty(t, h.Get("Cross-Origin-Opener-Policy"), "CSP alone does not touch COOP")
+		})
+	}
+}
+
+func TestCSPDoesNotMutateSharedHeaderSlices(t *testing.T) {
+	shared := []string{"script-src 'self'"}
+	handler := glomo.CSP()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()[headerCSP] = shared
+	}))
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	assert.Equal(t, "script-src 'self' "+sdk, rec.Header().Get(headerCSP))
+	assert.Equal(t, []string{"script-src 'self'"}, shared)
+}
+
+var nonceSource = regexp.MustCompile(`'nonce-([A-Za-z0-9+/_=-]+)'`)
+
+// getNonced fetches url and returns the CSP header and the nonce the page
+// printed (the handler writes glomo.Nonce(ctx) as the body).
+func getNonced(t *testing.T, url string) (csp, nonce string) {
+	t.Helper()
+	resp, err := http.Get(url)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	require.NoError(t, err)
+	return strings.Join(resp.Header.Values(headerCSP), ", "), string(body)
+}
+
+var printNonce = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	_, _ = io.WriteString(w, glomo.Nonce(r.Context()))
+})
+
+func TestNonce(t *testing.T) {
+	t.Run("fresh per request, 128 bits, in the governing script directive", func(t *testing.T) {
+		srv := httptest.NewServer(glomo.CSP(glomo.WithNonce())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set(headerCSP, "default-src 'self'; img-src 'self'")
+			printNonce(w, r)
+		})))
+		defer srv.Close()
+		seen := map[string]bool{}
+		for i := 0; i < 5; i++ {
+			csp, nonce := getNonced(t, srv.URL)
+			raw, err := base64.RawURLEncoding.DecodeString(nonce)
+			require.NoError(t, err)
+			assert.GreaterOrEqual(t, len(raw), 16)
+			assert.False(t, seen[nonce], "nonces repeat")
+			seen[nonce] = true
+			assert.Equal(t, "default-src 'self'; img-src 'self'; script-src 'self' "+sdk+" 'nonce-"+nonce+"'; frame-src 'self' "+frameAdd+"; connect-src 'self' "+frameAdd, csp)
+		}
+	})
+
+	t.Run("not added where the directive relies on 'unsafe-inline'", func(t *testing.T) {
+		srv := httptest.NewServer(glomo.CSP(glomo.WithNonce())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set(headerCSP, "script-src 'self' 'unsafe-inline'")
+			printNonce(w, r)
+		})))
+		defer srv.Close()
+		csp, nonce := getNonced(t, srv.URL)
+		assert.NotEmpty(t, nonce)
+		assert.Equal(t, "script-src 'self' 'unsafe-inline' "+sdk, csp)
+	})
+
+	t.Run("added next to an existing nonce, never 'unsafe-inline'", func(t *testing.T) {
+		srv := httptest.NewServer(glomo.CSP(glomo.WithNonce())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set(headerCSP, "script-src 'nonce-fromthesite' 'strict-dynamic'")
+			printNonce(w, r)
+		})))
+		defer srv.Close()
+		csp, nonce := getNonced(t, srv.URL)
+		assert.Equal(t, "script-src 'nonce-fromthesite' 'strict-dynamic' "+sdk+" 'nonce-"+nonce+"'", csp)
+	})
+
+	t.Run("in the baseline", func(t *testing.T) {
+		srv := httptest.NewServer(glomo.CSP(glomo.WithNonce(), glomo.WithBaseline("script-src 'self'"))(printNonce))
+		defer srv.Close()
+		csp, nonce := getNonced(t, srv.URL)
+		assert.Equal(t, "script-src 'self' "+sdk+" 'nonce-"+nonce+"'", csp)
+	})
+
+	t.Run("empty without WithNonce", func(t *testing.T) {
+		srv := httptest.NewServer(glomo.CSP()(printNonce))
+		defer srv.Close()
+		_, nonce := getNonced(t, srv.URL)
+		assert.Empty(t, nonce)
+	})
+}
+
+// TestUnrolledSecure runs secure outside and inside our middleware, the two
+// orders users write.
+func TestUnrolledSecure(t *testing.T) {
+	sec := secure.New(secure.Options{
+		ContentSecurityPolicy:   "default-src 'self'; script-src 'self' $NONCE",
+		CrossOriginOpenerPolicy: "same-origin",
+	})
+	site := func(w http.ResponseWriter, r *http.Request) { printNonce(w, r) }
+
+	t.Run("secure outside: its nonce is reused", func(t *testing.T) {
+		srv := httptest.NewServer(sec.Handler(glomo.Headers(glomo.WithNonce())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			assert.Equal(t, secure.CSPNonce(r.Context()), glomo.Nonce(r.Context()))
+			site(w, r)
+		}))))
+		defer srv.Close()
+		resp, err := http.Get(srv.URL)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		nonce := string(body)
+		require.NotEmpty(t, nonce)
+		assert.Equal(t, "same-origin-allow-popups", resp.Header.Get("Cross-Origin-Opener-Policy"))
+		assert.Equal(t, "default-src 'self'; script-src 'self' 'nonce-"+nonce+"' "+sdk+"; frame-src 'self' "+frameAdd+"; connect-src 'self' "+frameAdd,
+			resp.Header.Get(headerCSP))
+	})
+
+	t.Run("secure inside: our nonce is added next to secure's", func(t *testing.T) {
+		var secureNonce string
+		srv := httptest.NewServer(glomo.Headers(glomo.WithNonce())(sec.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			secureNonce = secure.CSPNonce(r.Context())
+			site(w, r)
+		}))))
+		defer srv.Close()
+		resp, err := http.Get(srv.URL)
+		require.NoError(t, err)
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		nonce := string(body)
+		require.NotEmpty(t, nonce)
+		assert.NotEqual(t, secureNonce, nonce)
+		assert.Equal(t, "same-origin-allow-popups", resp.Header.Get("Cross-Origin-Opener-Policy"))
+		assert.Equal(t, "default-src 'self'; script-src 'self' 'nonce-"+secureNonce+"' "+sdk+" 'nonce-"+nonce+"'; frame-src 'self' "+frameAdd+"; connect-src 'self' "+frameAdd,
+			resp.Header.Get(headerCSP))
+	})
+
+	t.Run("SecureOptions merges a static configuration once", func(t *testing.T) {
+		opts, err := glomo.SecureOptions(secure.Options{
+			ContentSecurityPolicy:           "default-src 'self'",
+			ContentSecurityPolicyReportOnly: "script-src 'self'",
+			CrossOriginOpenerPolicy:         `same-origin; report-to="coop"`,
+			FrameDeny:                       true,
+		}, glomo.WithNonce(), glomo.WithReportOnly())
+		require.NoError(t, err)
+		assert.Equal(t, "default-src 'self'; script-src 'self' "+sdk+" $NONCE; frame-src 'self' "+frameAdd+"; connect-src 'self' "+frameAdd, opts.ContentSecurityPolicy)
+		assert.Equal(t, "script-src 'self' "+sdk+" $NONCE", opts.ContentSecurityPolicyReportOnly)
+		assert.Equal(t, `same-origin-allow-popups; report-to="coop"`, opts.CrossOriginOpenerPolicy)
+		assert.True(t, opts.FrameDeny, "other fields kept")
+
+		// secure replaces $NONCE and Nonce returns its value.
+		srv := httptest.NewServer(secure.New(opts).Handler(printNonce))
+		defer srv.Close()
+		csp, nonce := getNonced(t, srv.URL)
+		require.NotEmpty(t, nonce)
+		assert.Contains(t, csp, "script-src 'self' "+sdk+" 'nonce-"+nonce+"';")
+	})
+
+	t.Run("SecureOptions without COOP sets allow-popups; bad options fail", func(t *testing.T) {
+		opts, err := glomo.SecureOptions(secure.Options{})
+		require.NoError(t, err)
+		assert.Equal(t, "same-origin-allow-popups", opts.CrossOriginOpenerPolicy)
+		assert.Empty(t, opts.ContentSecurityPolicy, "no policy is invented")
+
+		_, err = glomo.SecureOptions(secure.Options{}, glomo.WithExtraSources("self"))
+		assert.ErrorIs(t, err, glomo.ErrInvalidSource)
+	})
+}
+
+func TestCSPWarnings(t *testing.T) {
+	tests := []struct {
+		name, policy, want string
+	}{
+		{"strict-dynamic", "script-src 'nonce-a' 'strict-dynamic'", "strict-dynamic"},
+		{"strict-dynamic through default-src", "default-src 'self' 'strict-dynamic'", "strict-dynamic"},
+		{"sandbox without allow-popups", "sandbox allow-scripts", "allow-popups"},
+		{"sandbox without allow-scripts", "sandbox allow-popups", "allow-scripts"},
+		{"trusted types", "require-trusted-types-for 'script'", "require-trusted-types-for"},
+		{"in the second policy of a list", "img-src 'self', sandbox allow-scripts", "allow-popups"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs lockedBuffer
+			handler := glomo.CSP(glomo.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set(headerCSP, tt.policy)
+			}))
+			for i := 0; i < 3; i++ {
+				handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+			}
+			assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), "once per distinct policy: %s", logs.String())
+			assert.Contains(t, logs.String(), tt.want)
+		})
+	}
+
+	t.Run("a policy Glomo works under logs nothing", func(t *testing.T) {
+		var logs lockedBuffer
+		handler := glomo.CSP(glomo.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set(headerCSP, "default-src 'self'; sandbox allow-scripts allow-popups allow-same-origin")
+		}))
+		handler.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+		assert.Empty(t, logs.String())
+	})
+}
+
+func TestFixForAdapters(t *testing.T) {
+	f, err := glomo.NewHeaders(glomo.WithNonce())
+	require.NoError(t, err)
+	r := f.Prepare(httptest.NewRequest(http.MethodGet, "/", nil))
+	nonce := glomo.Nonce(r.Context())
+	require.NotEmpty(t, nonce)
+	assert.Same(t, r, f.Prepare(r), "a prepared request keeps its nonce")
+
+	h := http.Header{headerCSP: {"script-src 'self'"}}
+	f.Fix(h, r)
+	assert.Equal(t, "script-src 'self' "+sdk+" 'nonce-"+nonce+"'", h.Get(headerCSP))
+	assert.Equal(t, "same-origin-allow-popups", h.Get("Cross-Origin-Opener-Policy"))
+
+	f.Fix(h, r)
+	assert.Equal(t, "script-src 'self' "+sdk+" 'nonce-"+nonce+"'", h.Get(headerCSP), "fixing twice changes nothing")
+
+	plain, err := glomo.NewCSP()
+	require.NoError(t, err)
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	assert.Same(t, req, plain.Prepare(req), "no nonce, no new request")
+}

@@ -1,0 +1,225 @@
+package glomo_test
+
+import (
+	"bufio"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/glomokit/glomo"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+const downstreamCSP = "default-src 'self'"
+
+var mergedDownstreamCSP = "default-src 'self'; script-src 'self' " + sdk + "; frame-src 'self' " + frameAdd + "; connect-src 'self' " + frameAdd
+
+// setSiteHeaders is what a strict site's handler sets.
+func setSiteHeaders(w http.ResponseWriter) {
+	w.Header().Set("Content-Security-Policy", downstreamCSP)
+	w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
+}
+
+func assertFixed(t *testing.T, h http.Header) {
+	t.Helper()
+	assert.Equal(t, "same-origin-allow-popups", h.Get("Cross-Origin-Opener-Policy"))
+	assert.Equal(t, mergedDownstreamCSP, h.Get("Content-Security-Policy"))
+}
+
+// TestHeadersFixedAtCommit covers every way a handler can commit a response.
+func TestHeadersFixedAtCommit(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "page.html")
+	require.NoError(t, os.WriteFile(file, []byte("<p>static</p>"), 0o600))
+
+	tests := []struct {
+		name     string
+		handler  http.HandlerFunc
+		wantBody string
+	}{
+		{"Write", func(w http.ResponseWriter, r *http.Request) {
+			setSiteHeaders(w)
+			_, _ = w.Write([]byte("body"))
+		}, "body"},
+		{"WriteHeader", func(w http.ResponseWriter, r *http.Request) {
+			setSiteHeaders(w)
+			w.WriteHeader(http.StatusCreated)
+		}, ""},
+		{"WriteString", func(w http.ResponseWriter, r *http.Request) {
+			setSiteHeaders(w)
+			_, _ = io.WriteString(w, "string")
+		}, "string"},
+		{"returns without writing", func(w http.ResponseWriter, r *http.Request) {
+			setSiteHeaders(w)
+		}, ""},
+		{"Flush before any write", func(w http.ResponseWriter, r *http.Request) {
+			setSiteHeaders(w)
+			w.(http.Flusher).Flush()
+			_, _ = w.Write([]byte("late"))
+		}, "late"},
+		{"ResponseController.Flush", func(w http.ResponseWriter, r *http.Request) {
+			setSiteHeaders(w)
+			require.NoError(t, http.NewResponseController(w).Flush())
+			_, _ = w.Write([]byte("rc"))
+		}, "rc"},
+		{"ReadFrom through io.Copy of a file", func(w http.ResponseWriter, r *http.Request) {
+			setSiteHeaders(w)
+			f, err := os.Open(file)
+			require.NoError(t, err)
+			defer f.Close()
+			_, _ = io.Copy(w, f)
+		}, "<p>static</p>"},
+		{"http.ServeFile", func(w http.ResponseWriter, r *http.Request) {
+			setSiteHeaders(w)
+			http.ServeFile(w, r, file)
+		}, "<p>static</p>"},
+		{"103 Early Hints first", func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Link", "</app.css>; rel=preload; as=style")
+			w.WriteHeader(http.StatusEarlyHints)
+			setSiteHeaders(w)
+			_, _ = w.Write([]byte("after hints"))
+		}, "after hints"},
+		{"headers changed after commit are not re-fixed", func(w http.ResponseWriter, r *http.Request) {
+			setSiteHeaders(w)
+			_, _ = w.Write([]byte("x"))
+			w.Header().Set("Content-Security-Policy", "script-src 'none'")
+		}, "x"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			srv := httptest.NewServer(glomo.Headers()(tt.handler))
+			defer srv.Close()
+			resp, err := srv.Client().Get(srv.URL)
+			require.NoError(t, err)
+			body, err := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			require.NoError(t, err)
+			assertFixed(t, resp.Header)
+			assert.Equal(t, tt.wantBody, string(body))
+		})
+	}
+}
+
+func TestStreamingResponse(t *testing.T) {
+	release := make(chan struct{})
+	srv := httptest.NewServer(glomo.Headers()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSiteHeaders(w)
+		w.Header().Set("Content-Type", "text/event-stream")
+		_, _ = io.WriteString(w, "data: one\n\n")
+		w.(http.Flusher).Flush()
+		<-release
+		_, _ = io.WriteString(w, "data: two\n\n")
+	})))
+	defer srv.Close()
+
+	resp, err := srv.Client().Get(srv.URL)
+	require.NoError(t, err)
+	defer resp.Body.Close()
+	assertFixed(t, resp.Header)
+
+	// The first event arrives while the handler still blocks: Flush went
+	// through the wrapper.
+	r := bufio.NewReader(resp.Body)
+	line, err := r.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "data: one\n", line)
+	close(release)
+	rest, err := io.ReadAll(r)
+	require.NoError(t, err)
+	assert.Equal(t, "\ndata: two\n\n", string(rest))
+}
+
+func TestHijackedConnection(t *testing.T) {
+	srv := httptest.NewServer(glomo.Headers()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSiteHeaders(w)
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if !assert.NoError(t, err) {
+			return
+		}
+		defer conn.Close()
+		_, _ = buf.WriteString("HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nhello")
+		_ = buf.Flush()
+	})))
+	defer srv.Close()
+
+	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	require.NoError(t, err)
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+	_, err = io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+	require.NoError(t, err)
+	got, err := io.ReadAll(conn)
+	require.NoError(t, err)
+	assert.Equal(t, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nhello", string(got),
+		"the hijacker writes its own bytes; nothing is added")
+}
+
+// minimalWriter implements only http.ResponseWriter.
+type minimalWriter struct {
+	h    http.Header
+	code int
+	body strings.Builder
+}
+
+func (m *minimalWriter) Header() http.Header { return m.h }
+func (m *minimalWriter) Write(b []byte) (int, error) {
+	if m.code == 0 {
+		m.code = http.StatusOK
+	}
+	return m.body.Write(b)
+}
+func (m *minimalWriter) WriteHeader(code int) { m.code = code }
+
+func TestWrapperAddsNoInterface(t *testing.T) {
+	var sawFlusher, sawHijacker, sawReaderFrom, sawPusher bool
+	var flushErr, hijackErr error
+	handler := glomo.Headers()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, sawFlusher = w.(http.Flusher)
+		_, sawHijacker = w.(http.Hijacker)
+		_, sawReaderFrom = w.(io.ReaderFrom)
+		_, sawPusher = w.(http.Pusher)
+		rc := http.NewResponseController(w)
+		flushErr = rc.Flush()
+		_, _, hijackErr = rc.Hijack()
+		setSiteHeaders(w) // still possible: the failed flush committed nothing
+	}))
+	w := &minimalWriter{h: http.Header{}}
+	handler.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+
+	assert.False(t, sawFlusher)
+	assert.False(t, sawHijacker)
+	assert.False(t, sawReaderFrom)
+	assert.False(t, sawPusher)
+	assert.ErrorIs(t, flushErr, http.ErrNotSupported)
+	assert.ErrorIs(t, hijackErr, http.ErrNotSupported)
+	assertFixed(t, w.h)
+}
+
+func TestWrapperKeepsRecorderInterfaces(t *testing.T) {
+	var sawFlusher bool
+	handler := glomo.Headers()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		_, sawFlusher = w.(http.Flusher)
+		setSiteHeaders(w)
+		w.(http.Flusher).Flush()
+	}))
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	assert.True(t, sawFlusher)
+	assert.True(t, rec.Flushed)
+	assertFixed(t, rec.Header())
+}
+
+func TestNestedMiddlewareIsIdempotent(t *testing.T) {
+	handler := glomo.Headers()(glomo.CSP()(glomo.COOP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		setSiteHeaders(w)
+	}))))
+	rec := httptest.NewRecorder()
+	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	assertFixed(t, rec.Header())
+}
