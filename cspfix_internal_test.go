@@ -85,12 +85,12 @@ func TestCachedMergeEqualsDirectMerge(t *testing.T) {
 
 func TestFirstNonceSource(t *testing.T) {
 	tests := map[string]string{
-		"script-src 'nonce-abc'":         "'nonce-abc'",
+		"script-src 'nonce-abc'":          "'nonce-abc'",
 		"script-src 'nonce-' 'nonce-b=='": "'nonce-b=='",
-		"script-src 'nonce-a;b'":         "",
-		"script-src 'nonce-abc":          "",
-		"":                               "",
-		"'nonce-x' 'nonce-y'":            "'nonce-x'",
+		"script-src 'nonce-a;b'":          "",
+		"script-src 'nonce-abc":           "",
+		"":                                "",
+		"'nonce-x' 'nonce-y'":             "'nonce-x'",
 	}
 	for in, want := range tests {
 		assert.Equal(t, want, firstNonceSource(in), in)
