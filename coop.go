@@ -77,32 +77,39 @@ func ExemptCOOP(w http.ResponseWriter) bool {
 // isolationWarned makes the loss-of-isolation warning once per process.
 var isolationWarned atomic.Bool
 
-// fixCOOPHeaders applies COOP's rules to h.
+// fixCOOPHeaders applies COOP's rules to h. A changed header gets a new
+// slice: the old one may be shared beyond this response.
 func fixCOOPHeaders(h http.Header, logger *slog.Logger) {
-	vals, ok := h[headerCOOP]
-	if !ok || len(vals) == 0 {
+	if vals := h[headerCOOP]; len(vals) == 0 {
 		h[headerCOOP] = []string{COOPAllowPopups}
-	} else {
-		rewritten := false
-		for i, v := range vals {
-			if nv, changed := RewriteCOOP(v); changed {
-				vals[i] = nv
-				rewritten = true
-			}
-		}
-		if rewritten && isCrossOriginIsolating(h.Get(headerCOEP)) && isolationWarned.CompareAndSwap(false, true) {
+	} else if out, changed := rewriteCOOPValues(vals); changed {
+		h[headerCOOP] = out
+		if isCrossOriginIsolating(h.Get(headerCOEP)) && isolationWarned.CompareAndSwap(false, true) {
 			if logger == nil {
 				logger = slog.Default()
 			}
-			logger.Warn("glomo: rewrote Cross-Origin-Opener-Policy same-origin to same-origin-allow-popups on a cross-origin isolated page; the page loses cross-origin isolation (SharedArrayBuffer, precise timers). Exempt routes that need it with COOPOptions.Skip or glomo.ExemptCOOP",
+			logger.Warn("glomo: rewrote Cross-Origin-Opener-Policy same-origin to same-origin-allow-popups on a cross-origin isolated page; the page loses cross-origin isolation (SharedArrayBuffer, precise timers). Exempt routes that need it with COOPOptions.Skip, WithSkip or glomo.ExemptCOOP",
 				"coep", h.Get(headerCOEP))
 		}
 	}
-	for i, v := range h[headerCOOPReportOnly] {
+	if out, changed := rewriteCOOPValues(h[headerCOOPReportOnly]); changed {
+		h[headerCOOPReportOnly] = out
+	}
+}
+
+// rewriteCOOPValues applies RewriteCOOP to every field, copying vals on
+// the first change.
+func rewriteCOOPValues(vals []string) ([]string, bool) {
+	var out []string
+	for i, v := range vals {
 		if nv, changed := RewriteCOOP(v); changed {
-			h[headerCOOPReportOnly][i] = nv
+			if out == nil {
+				out = append([]string(nil), vals...)
+			}
+			out[i] = nv
 		}
 	}
+	return out, out != nil
 }
 
 // RewriteCOOP returns a Cross-Origin-Opener-Policy header value with a

@@ -155,6 +155,7 @@ func (c *cspConfig) sources(scriptToken string) (mergeSources, error) {
 	var s mergeSources
 	s.scriptToken = scriptToken
 	var errs []error
+	reported := map[string]bool{}
 	fill := func(l *sourceList, set []string, def ...string) {
 		if set == nil {
 			set = def
@@ -162,7 +163,10 @@ func (c *cspConfig) sources(scriptToken string) (mergeSources, error) {
 		for _, raw := range append(append([]string(nil), set...), c.extra...) {
 			src, err := validateSource(raw)
 			if err != nil {
-				errs = append(errs, err)
+				if !reported[raw] {
+					reported[raw] = true
+					errs = append(errs, err)
+				}
 				continue
 			}
 			l.add(raw, src)

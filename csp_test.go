@@ -6,7 +6,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"regexp"
 	"strings"
 	"testing"
 
@@ -69,18 +68,20 @@ func TestCSPMiddleware(t *testing.T) {
 	}
 }
 
-func TestCSPDoesNotMutateSharedHeaderSlices(t *testing.T) {
-	shared := []string{"script-src 'self'"}
-	handler := glomo.CSP()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header()[headerCSP] = shared
+func TestFixDoesNotMutateSharedHeaderSlices(t *testing.T) {
+	sharedCSP := []string{"script-src 'self'"}
+	sharedCOOP := []string{"same-origin"}
+	handler := glomo.Headers()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header()[headerCSP] = sharedCSP
+		w.Header()["Cross-Origin-Opener-Policy"] = sharedCOOP
 	}))
 	rec := httptest.NewRecorder()
 	handler.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	assert.Equal(t, "script-src 'self' "+sdk, rec.Header().Get(headerCSP))
-	assert.Equal(t, []string{"script-src 'self'"}, shared)
+	assert.Equal(t, "same-origin-allow-popups", rec.Header().Get("Cross-Origin-Opener-Policy"))
+	assert.Equal(t, []string{"script-src 'self'"}, sharedCSP)
+	assert.Equal(t, []string{"same-origin"}, sharedCOOP)
 }
-
-var nonceSource = regexp.MustCompile(`'nonce-([A-Za-z0-9+/_=-]+)'`)
 
 // getNonced fetches url and returns the CSP header and the nonce the page
 // printed (the handler writes glomo.Nonce(ctx) as the body).
