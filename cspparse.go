@@ -65,12 +65,9 @@ func (p *cspPolicy) governing(chain ...string) *cspDirective {
 	return nil
 }
 
-// The fallback chains of the loads Glomo Checkout makes.
-var (
-	chainScriptElem = []string{"script-src-elem", "script-src", "default-src"}
-	chainFrame      = []string{"frame-src", "child-src", "default-src"}
-	chainConnect    = []string{"connect-src", "default-src"}
-)
+// chainScriptElem is the fallback chain of <script type="module" src>,
+// the load that starts the SDK.
+var chainScriptElem = []string{"script-src-elem", "script-src", "default-src"}
 
 // hasKeyword reports whether values holds the quoted keyword kw, in any case.
 func hasKeyword(values []string, kw string) bool {
