@@ -83,16 +83,23 @@ func TestFixDoesNotMutateSharedHeaderSlices(t *testing.T) {
 	assert.Equal(t, []string{"same-origin"}, sharedCOOP)
 }
 
-// getNonced fetches url and returns the CSP header and the nonce the page
-// printed (the handler writes glomo.Nonce(ctx) as the body).
-func getNonced(t *testing.T, url string) (csp, nonce string) {
+// fetch gets url and returns the response headers and body.
+func fetch(t *testing.T, url string) (http.Header, string) {
 	t.Helper()
 	resp, err := http.Get(url)
 	require.NoError(t, err)
 	defer resp.Body.Close()
 	body, err := io.ReadAll(resp.Body)
 	require.NoError(t, err)
-	return strings.Join(resp.Header.Values(headerCSP), ", "), string(body)
+	return resp.Header, string(body)
+}
+
+// getNonced fetches url and returns the CSP header and the nonce the page
+// printed (the handler writes glomo.Nonce(ctx) as the body).
+func getNonced(t *testing.T, url string) (csp, nonce string) {
+	t.Helper()
+	h, body := fetch(t, url)
+	return strings.Join(h.Values(headerCSP), ", "), body
 }
 
 var printNonce = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -169,15 +176,11 @@ func TestUnrolledSecure(t *testing.T) {
 			site(w, r)
 		}))))
 		defer srv.Close()
-		resp, err := http.Get(srv.URL)
-		require.NoError(t, err)
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		nonce := string(body)
+		h, nonce := fetch(t, srv.URL)
 		require.NotEmpty(t, nonce)
-		assert.Equal(t, "same-origin-allow-popups", resp.Header.Get("Cross-Origin-Opener-Policy"))
+		assert.Equal(t, "same-origin-allow-popups", h.Get("Cross-Origin-Opener-Policy"))
 		assert.Equal(t, "default-src 'self'; script-src 'self' 'nonce-"+nonce+"' "+sdk+"; frame-src 'self' "+frameAdd+"; connect-src 'self' "+frameAdd,
-			resp.Header.Get(headerCSP))
+			h.Get(headerCSP))
 	})
 
 	t.Run("secure inside: our nonce is added next to secure's", func(t *testing.T) {
@@ -187,16 +190,12 @@ func TestUnrolledSecure(t *testing.T) {
 			site(w, r)
 		}))))
 		defer srv.Close()
-		resp, err := http.Get(srv.URL)
-		require.NoError(t, err)
-		body, _ := io.ReadAll(resp.Body)
-		resp.Body.Close()
-		nonce := string(body)
+		h, nonce := fetch(t, srv.URL)
 		require.NotEmpty(t, nonce)
 		assert.NotEqual(t, secureNonce, nonce)
-		assert.Equal(t, "same-origin-allow-popups", resp.Header.Get("Cross-Origin-Opener-Policy"))
+		assert.Equal(t, "same-origin-allow-popups", h.Get("Cross-Origin-Opener-Policy"))
 		assert.Equal(t, "default-src 'self'; script-src 'self' 'nonce-"+secureNonce+"' "+sdk+" 'nonce-"+nonce+"'; frame-src 'self' "+frameAdd+"; connect-src 'self' "+frameAdd,
-			resp.Header.Get(headerCSP))
+			h.Get(headerCSP))
 	})
 
 	t.Run("SecureOptions merges a static configuration once", func(t *testing.T) {
