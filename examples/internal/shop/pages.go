@@ -200,9 +200,7 @@ type resultData struct {
 // checkout page's post, JSON of the classified payment with the URL of
 // the order page; for the callbackUrl redirect, the result page.
 func (s *Shop) RenderResult(w http.ResponseWriter, r *http.Request, p glomo.Payment) {
-	if p.Outcome != glomo.OutcomeSuccess {
-		s.orders.Update(p.OrderID, p) // Fulfil already recorded successes
-	}
+	s.orders.RecordResult(p)
 	if p.Source == glomo.SourcePost {
 		w.Header().Set("Content-Type", "application/json; charset=utf-8")
 		w.Header().Set("Cache-Control", "no-store")

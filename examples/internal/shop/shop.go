@@ -195,20 +195,17 @@ func (s *Shop) handleWebhook(ctx context.Context, e glomo.WebhookEvent) error {
 	default:
 		return nil // other entity types do not concern the shop
 	}
-	if !s.orders.RecordWebhook(orderID, e.EntityType, e.EventType) {
+	if !s.orders.RecordWebhook(orderID, paymentID, errorCode, e.EntityType, e.EventType) {
 		s.log.LogAttrs(ctx, slog.LevelInfo, "shop: webhook for an unknown order",
 			slog.String("entity_type", e.EntityType), slog.String("event_type", e.EventType))
 		return nil
 	}
-	switch {
-	case e.EntityType == glomo.EntityPayment && e.EventType == "success",
-		e.EntityType == glomo.EntityOrders && e.EventType == "paid":
+	if (e.EntityType == glomo.EntityPayment && e.EventType == "success") ||
+		(e.EntityType == glomo.EntityOrders && e.EventType == "paid") {
 		if s.orders.Fulfil(orderID, paymentID, "webhook") {
 			s.log.LogAttrs(ctx, slog.LevelInfo, "shop: order fulfilled",
 				slog.String("order_id", orderID), slog.String("by", "webhook"))
 		}
-	case e.EntityType == glomo.EntityPayment && e.EventType == "failed":
-		s.orders.Update(orderID, glomo.Payment{Outcome: glomo.OutcomeFailure, PaymentID: paymentID, ErrorCode: errorCode})
 	}
 	return nil
 }

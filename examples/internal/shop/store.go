@@ -30,6 +30,10 @@ type Order struct {
 	// LastError is the error code of the last failed attempt the buyer's
 	// browser reported (unverified), such as "PAYMENT_DECLINED".
 	LastError string
+	// BrowserOutcome is how the glomo.ResultHandler classified the last
+	// result the buyer's browser brought back ("success", "failure_hint",
+	// "bank_transfer_submitted", ...). Empty until one arrives.
+	BrowserOutcome string
 	// FulfilledBy says which delivery fulfilled the order first: "redirect",
 	// "post" or "webhook". Empty while unpaid.
 	FulfilledBy string
@@ -154,14 +158,20 @@ func (s *OrderStore) Fulfil(orderID, paymentID, by string) bool {
 	return true
 }
 
-// Update applies a result that is not a success: a failure (the order
-// stays payable) or a bank transfer the buyer submitted. A paid order is
-// never changed.
-func (s *OrderStore) Update(orderID string, p glomo.Payment) {
+// RecordResult records a payment result the buyer's browser brought back,
+// as the glomo.ResultHandler classified it. A success was already
+// fulfilled by the handler's Fulfil hook; a failure leaves the order
+// payable; a bank transfer the buyer submitted awaits the webhook. A paid
+// order never changes status.
+func (s *OrderStore) RecordResult(p glomo.Payment) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	o, ok := s.orders[orderID]
-	if !ok || o.Status == StatusPaid {
+	o, ok := s.orders[p.OrderID]
+	if !ok {
+		return
+	}
+	o.BrowserOutcome = p.Outcome.String()
+	if o.Status == StatusPaid {
 		return
 	}
 	switch p.Outcome {
@@ -179,10 +189,12 @@ func (s *OrderStore) Update(orderID string, p glomo.Payment) {
 	}
 }
 
-// RecordWebhook notes a processed webhook event for the order and, for a
-// status that is not terminal, moves the order along without ever undoing
-// a payment.
-func (s *OrderStore) RecordWebhook(orderID, entity, event string) bool {
+// RecordWebhook notes a processed webhook event for the order and moves
+// the order along without ever undoing a payment: a failed payment leaves
+// it payable with errorCode as its last error, a payment in progress (a
+// bank transfer) makes it await the transfer. paymentID, when not empty,
+// is the payment the event is about. It reports whether the order exists.
+func (s *OrderStore) RecordWebhook(orderID, paymentID, errorCode, entity, event string) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, ok := s.orders[orderID]
@@ -190,8 +202,21 @@ func (s *OrderStore) RecordWebhook(orderID, entity, event string) bool {
 		return false
 	}
 	o.Webhooks = append(o.Webhooks, entity+"/"+event)
-	if o.Status != StatusPaid && (event == "in_progress" || event == "under_review") {
+	if paymentID != "" && o.Status != StatusPaid {
+		o.PaymentID = paymentID
+	}
+	if o.Status == StatusPaid {
+		return true
+	}
+	switch {
+	case event == "in_progress" || event == "under_review":
 		o.Status = StatusAwaitingTransfer
+	case entity == glomo.EntityPayment && event == "failed":
+		o.Status = StatusAwaitingPayment
+		o.LastError = errorCode
+		if o.LastError == "" {
+			o.LastError = "PAYMENT_FAILED"
+		}
 	}
 	return true
 }
