@@ -144,24 +144,34 @@ type variant func(s *shop.Shop) http.Handler
 // withGlomo is the shop as the demo serves it.
 func withGlomo(s *shop.Shop) http.Handler { return s.Handler() }
 
+// newEnv serves the shop through serve, configured against the shared
+// simulator with Glomo's real host names: the SDK from DefaultSDKURL and
+// the middleware's default CSP sources.
 func newEnv(t *testing.T, serve variant) *env {
 	t.Helper()
 	require.NoError(t, startBrowser(requireChromium(t)))
 	sim := browser.sim
-	// Let the previous test's webhooks finish before this shop takes them.
-	idleCtx, cancelIdle := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancelIdle()
-	require.NoError(t, sim.WaitIdle(idleCtx))
-
-	s, err := shop.New(shop.Config{
+	return newEnvWith(t, serve, sim, shop.Config{
 		SecretKey:     sim.SecretKey(),
 		PublicKey:     sim.PublicKey(),
 		WebhookSecret: sim.WebhookSecret(),
 		APIBaseURL:    sim.APIBaseURL(),
 		HTTPClient:    sim.Client(),
-		// SDKURL and CSPSources stay at their defaults: Glomo's real hosts.
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
+}
+
+// newEnvWith serves the shop configured by cfg through serve, in a new tab,
+// with sim's webhooks pointed at it.
+func newEnvWith(t *testing.T, serve variant, sim *glomotest.Server, cfg shop.Config) *env {
+	t.Helper()
+	require.NoError(t, startBrowser(requireChromium(t)))
+	// Let the previous test's webhooks finish before this shop takes them.
+	idleCtx, cancelIdle := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancelIdle()
+	require.NoError(t, sim.WaitIdle(idleCtx))
+
+	cfg.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	s, err := shop.New(cfg)
 	require.NoError(t, err)
 	srv := httptest.NewServer(serve(s))
 	t.Cleanup(srv.Close)

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"os"
+	"strings"
 	"testing"
 	"time"
 
@@ -229,4 +230,32 @@ func TestCheckoutWithoutMiddleware(t *testing.T) {
 			assert.Zero(t, o.Fulfilments)
 		})
 	}
+}
+
+// TestDemoWithEmbeddedSimulator pays in the configuration of `go run
+// ./examples/nethttp` without keys: a plain HTTP simulator on its own
+// loopback port, no host mapping, the SDK imported from the simulator and
+// its origin added to the CSP sources. That is what a human's browser
+// gets, without certificate warnings.
+func TestDemoWithEmbeddedSimulator(t *testing.T) {
+	cfg, sim, err := shop.Setup(func(string) string { return "" }, nil)
+	require.NoError(t, err)
+	require.NotNil(t, sim, "no keys in the environment: the simulator is embedded")
+	t.Cleanup(sim.Close)
+	require.True(t, strings.HasPrefix(sim.URL(), "http://127.0.0.1:"))
+
+	e := newEnvWith(t, withGlomo, sim, cfg)
+	id := e.buy("tee", "")
+	popup := e.openCheckout()
+	e.wait(root("glomoFrame") + " === 'loaded'")
+	e.wait(root("glomoApi") + " === 'ok'")
+	simHost := strings.TrimPrefix(sim.URL(), "http://")
+	for _, kind := range []glomotest.RequestKind{glomotest.KindScript, glomotest.KindFrame, glomotest.KindConnect, glomotest.KindPopup} {
+		assert.Equal(t, simHost, e.hostOf(kind), "host of the %s load", kind)
+	}
+	pay(t, popup, chromedp.Click(chromedp.CSS("#glomo-pay-success")))
+	e.wait("location.pathname === '/order' && document.getElementById('order-status').dataset.status === 'paid'")
+	o := e.settleWebhooks(id, "payment/success", "orders/paid")
+	assert.Equal(t, "success", o.BrowserOutcome)
+	assert.Equal(t, 1, o.Fulfilments)
 }

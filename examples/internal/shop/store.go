@@ -202,7 +202,7 @@ func (s *OrderStore) RecordWebhook(orderID, paymentID, errorCode, entity, event 
 		return false
 	}
 	o.Webhooks = append(o.Webhooks, entity+"/"+event)
-	if paymentID != "" && o.Status != StatusPaid {
+	if paymentID != "" && (o.Status != StatusPaid || o.PaymentID == "") {
 		o.PaymentID = paymentID
 	}
 	if o.Status == StatusPaid {
