@@ -96,3 +96,24 @@ func TestNewCOOPFixerAndSkips(t *testing.T) {
 	require.NoError(t, err)
 	assert.False(t, csp.Skips(page), "no WithSkip: nothing is skipped")
 }
+
+func TestHandlerFixesHeadersOfAPanic(t *testing.T) {
+	recoverer := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			defer func() {
+				if recover() != nil {
+					w.WriteHeader(http.StatusInternalServerError)
+				}
+			}()
+			next.ServeHTTP(w, r)
+		})
+	}
+	h := recoverer(glomo.COOP(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
+		panic("handler bug")
+	})))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.Equal(t, glomo.COOPAllowPopups, rec.Result().Header.Get("Cross-Origin-Opener-Policy"))
+}
