@@ -1,0 +1,29 @@
+// Shows the Content-Security-Policy violations of the page, so a demo
+// without the glomo middleware explains itself, and records them on the
+// document element (data-csp-blocked) for the browser tests. It is a
+// same-origin classic script, which the site's own policy allows.
+(function () {
+  'use strict';
+  var seen = [];
+  function show() {
+    var report = document.getElementById('csp-report');
+    var list = document.getElementById('csp-violations');
+    if (!report || !list) return;
+    list.textContent = '';
+    seen.forEach(function (v) {
+      var li = document.createElement('li');
+      li.textContent = v;
+      list.appendChild(li);
+    });
+    report.hidden = seen.length === 0;
+  }
+  document.addEventListener('securitypolicyviolation', function (e) {
+    var what = e.effectiveDirective + ' ' + (e.blockedURI || 'inline');
+    if (seen.indexOf(what) >= 0) return;
+    seen.push(what);
+    var root = document.documentElement;
+    root.dataset.cspBlocked = ((root.dataset.cspBlocked || '') + ' ' + e.effectiveDirective).trim();
+    show();
+  });
+  document.addEventListener('DOMContentLoaded', show);
+})();

@@ -1,0 +1,231 @@
+package shop
+
+import (
+	"crypto/rand"
+	"encoding/base64"
+	"sync"
+	"time"
+
+	"github.com/glomokit/glomo"
+)
+
+// Order states, as the shop sees them. They follow Glomo's order and
+// payment states but only move forward: a paid order never goes back.
+const (
+	StatusAwaitingPayment  = "awaiting_payment"  // created, or a card payment failed: payable
+	StatusAwaitingTransfer = "awaiting_transfer" // the buyer says a bank transfer was sent
+	StatusPaid             = "paid"              // verified and fulfilled
+)
+
+// Order is the shop's record of one purchase.
+type Order struct {
+	// ID is Glomo's order id, as CreateOrder returned it.
+	ID string
+	// Product is what was bought.
+	Product Product
+	// Status is one of the Status* constants.
+	Status string
+	// PaymentID is the payment that settled (or last tried to settle) the order.
+	PaymentID string
+	// LastError is the error code of the last failed attempt the buyer's
+	// browser reported (unverified), such as "PAYMENT_DECLINED".
+	LastError string
+	// BrowserOutcome is how the glomo.ResultHandler classified the last
+	// result the buyer's browser brought back ("success", "failure_hint",
+	// "bank_transfer_submitted", ...). Empty until one arrives.
+	BrowserOutcome string
+	// FulfilledBy says which delivery fulfilled the order first: "redirect",
+	// "post" or "webhook". Empty while unpaid.
+	FulfilledBy string
+	// Fulfilments counts how many times the order was fulfilled (shipped).
+	// The shop guarantees it never exceeds one.
+	Fulfilments int
+	// Webhooks lists the verified webhook events processed for this order,
+	// as "entity/event" (for example "payment/success"), in arrival order.
+	Webhooks []string
+	// CreatedAt is when the shop created the order.
+	CreatedAt time.Time
+}
+
+// DefaultMaxOrders bounds an OrderStore made with a size below 1.
+const DefaultMaxOrders = 10000
+
+// OrderStore keeps the shop's orders and the buyers' sessions in memory,
+// bounded: when full, the oldest order and its session are dropped. It is
+// safe for concurrent use. A real shop keeps these in its database.
+type OrderStore struct {
+	mu       sync.Mutex
+	max      int
+	orders   map[string]*Order
+	order    []string          // order ids, oldest first
+	sessions map[string]string // session id -> its current order id
+	owners   map[string]string // order id -> session id
+}
+
+// NewOrderStore returns an empty store holding at most max orders
+// (DefaultMaxOrders when max < 1).
+func NewOrderStore(max int) *OrderStore {
+	if max < 1 {
+		max = DefaultMaxOrders
+	}
+	return &OrderStore{
+		max:      max,
+		orders:   make(map[string]*Order),
+		sessions: make(map[string]string),
+		owners:   make(map[string]string),
+	}
+}
+
+// Add records o as the current order of the session.
+func (s *OrderStore) Add(session string, o Order) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.orders[o.ID]; !ok {
+		for len(s.order) >= s.max {
+			s.dropOldestLocked()
+		}
+		s.order = append(s.order, o.ID)
+	}
+	if o.Status == "" {
+		o.Status = StatusAwaitingPayment
+	}
+	if o.CreatedAt.IsZero() {
+		o.CreatedAt = time.Now()
+	}
+	s.orders[o.ID] = &o
+	s.sessions[session] = o.ID
+	s.owners[o.ID] = session
+}
+
+func (s *OrderStore) dropOldestLocked() {
+	id := s.order[0]
+	s.order = s.order[1:]
+	delete(s.orders, id)
+	if sess := s.owners[id]; s.sessions[sess] == id {
+		delete(s.sessions, sess)
+	}
+	delete(s.owners, id)
+}
+
+// Get returns a copy of the order with the given id.
+func (s *OrderStore) Get(id string) (Order, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[id]
+	if !ok {
+		return Order{}, false
+	}
+	c := *o
+	c.Webhooks = append([]string(nil), o.Webhooks...)
+	return c, true
+}
+
+// Current returns the id of the order the session is paying for.
+func (s *OrderStore) Current(session string) (string, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id, ok := s.sessions[session]
+	return id, ok
+}
+
+// Owns reports whether the order belongs to the session.
+func (s *OrderStore) Owns(session, orderID string) bool {
+	if session == "" {
+		return false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.owners[orderID] == session
+}
+
+// Fulfil marks the order paid and ships it, once: it reports true only for
+// the first call for an order, whichever delivery (redirect, post or
+// webhook) makes it. Unknown orders report false.
+func (s *OrderStore) Fulfil(orderID, paymentID, by string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[orderID]
+	if !ok || o.Fulfilments > 0 {
+		return false
+	}
+	o.Status = StatusPaid
+	if paymentID != "" {
+		o.PaymentID = paymentID
+	}
+	o.LastError = ""
+	o.FulfilledBy = by
+	o.Fulfilments++
+	return true
+}
+
+// RecordResult records a payment result the buyer's browser brought back,
+// as the glomo.ResultHandler classified it. A success was already
+// fulfilled by the handler's Fulfil hook; a failure leaves the order
+// payable; a bank transfer the buyer submitted awaits the webhook. A paid
+// order never changes status.
+func (s *OrderStore) RecordResult(p glomo.Payment) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[p.OrderID]
+	if !ok {
+		return
+	}
+	o.BrowserOutcome = p.Outcome.String()
+	if o.Status == StatusPaid {
+		return
+	}
+	switch p.Outcome {
+	case glomo.OutcomeFailure, glomo.OutcomeFailureHint:
+		o.Status = StatusAwaitingPayment
+		o.LastError = p.ErrorCode
+		if o.LastError == "" {
+			o.LastError = "PAYMENT_FAILED"
+		}
+	case glomo.OutcomeBankTransferSubmitted:
+		o.Status = StatusAwaitingTransfer
+	}
+	if p.PaymentID != "" {
+		o.PaymentID = p.PaymentID
+	}
+}
+
+// RecordWebhook notes a processed webhook event for the order and moves
+// the order along without ever undoing a payment: a failed payment leaves
+// it payable with errorCode as its last error, a payment in progress (a
+// bank transfer) makes it await the transfer. paymentID, when not empty,
+// is the payment the event is about. It reports whether the order exists.
+func (s *OrderStore) RecordWebhook(orderID, paymentID, errorCode, entity, event string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	o, ok := s.orders[orderID]
+	if !ok {
+		return false
+	}
+	o.Webhooks = append(o.Webhooks, entity+"/"+event)
+	if paymentID != "" && (o.Status != StatusPaid || o.PaymentID == "") {
+		o.PaymentID = paymentID
+	}
+	if o.Status == StatusPaid {
+		return true
+	}
+	switch {
+	case event == "in_progress" || event == "under_review":
+		o.Status = StatusAwaitingTransfer
+	case entity == glomo.EntityPayment && event == "failed":
+		o.Status = StatusAwaitingPayment
+		o.LastError = errorCode
+		if o.LastError == "" {
+			o.LastError = "PAYMENT_FAILED"
+		}
+	}
+	return true
+}
+
+// newSessionID returns a random session id (128 bits, base64url).
+func newSessionID() string {
+	var b [16]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		panic("shop: crypto/rand failed: " + err.Error())
+	}
+	return base64.RawURLEncoding.EncodeToString(b[:])
+}

@@ -1,0 +1,101 @@
+package shop_test
+
+import (
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/examples/internal/shop"
+)
+
+func TestOrderStoreBounded(t *testing.T) {
+	s := shop.NewOrderStore(2)
+	s.Add("s1", shop.Order{ID: "order_1"})
+	s.Add("s2", shop.Order{ID: "order_2"})
+	s.Add("s3", shop.Order{ID: "order_3"})
+
+	tests := []struct {
+		session, order string
+		exists         bool
+	}{
+		{"s1", "order_1", false},
+		{"s2", "order_2", true},
+		{"s3", "order_3", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.order, func(t *testing.T) {
+			_, ok := s.Get(tt.order)
+			assert.Equal(t, tt.exists, ok)
+			cur, ok := s.Current(tt.session)
+			assert.Equal(t, tt.exists, ok)
+			if ok {
+				assert.Equal(t, tt.order, cur)
+			}
+			assert.Equal(t, tt.exists, s.Owns(tt.session, tt.order))
+		})
+	}
+	assert.False(t, s.Owns("", "order_2"), "no session owns nothing")
+}
+
+func TestOrderStoreFulfilsOnce(t *testing.T) {
+	s := shop.NewOrderStore(0)
+	s.Add("s", shop.Order{ID: "order_1"})
+	var wins atomic.Int32
+	var wg sync.WaitGroup
+	for _, by := range []string{"post", "redirect", "webhook", "webhook", "post", "redirect"} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			if s.Fulfil("order_1", "payt_1", by) {
+				wins.Add(1)
+			}
+		}()
+	}
+	wg.Wait()
+	assert.EqualValues(t, 1, wins.Load())
+	o, _ := s.Get("order_1")
+	assert.Equal(t, 1, o.Fulfilments)
+	assert.Equal(t, shop.StatusPaid, o.Status)
+	assert.False(t, s.Fulfil("order_unknown", "payt_1", "post"))
+}
+
+func TestOrderStoreNeverUndoesAPayment(t *testing.T) {
+	tests := []struct {
+		name  string
+		apply func(s *shop.OrderStore)
+	}{
+		{"a late failure hint", func(s *shop.OrderStore) {
+			s.RecordResult(glomo.Payment{OrderID: "order_1", Outcome: glomo.OutcomeFailureHint, ErrorCode: "PAYMENT_DECLINED"})
+		}},
+		{"a late bank transfer claim", func(s *shop.OrderStore) {
+			s.RecordResult(glomo.Payment{OrderID: "order_1", Outcome: glomo.OutcomeBankTransferSubmitted})
+		}},
+		{"a late in_progress webhook", func(s *shop.OrderStore) {
+			require.True(t, s.RecordWebhook("order_1", "payt_2", "", glomo.EntityPayment, "in_progress"))
+		}},
+		{"a late failed webhook", func(s *shop.OrderStore) {
+			require.True(t, s.RecordWebhook("order_1", "payt_2", "CARD_EXPIRED", glomo.EntityPayment, "failed"))
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := shop.NewOrderStore(0)
+			s.Add("s", shop.Order{ID: "order_1"})
+			require.True(t, s.Fulfil("order_1", "payt_1", "post"))
+			tt.apply(s)
+			o, _ := s.Get("order_1")
+			assert.Equal(t, shop.StatusPaid, o.Status)
+			assert.Equal(t, "payt_1", o.PaymentID)
+			assert.Empty(t, o.LastError)
+		})
+	}
+}
+
+func TestRecordWebhookUnknownOrder(t *testing.T) {
+	s := shop.NewOrderStore(0)
+	assert.False(t, s.RecordWebhook("order_nope", "", "", glomo.EntityOrders, "paid"))
+}
