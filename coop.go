@@ -49,8 +49,13 @@ func COOP(next http.Handler) http.Handler { return NewCOOP(COOPOptions{})(next) 
 
 // NewCOOP returns the COOP middleware configured by opts.
 func NewCOOP(opts COOPOptions) func(http.Handler) http.Handler {
-	f := &HeaderFixer{coop: true, skip: opts.Skip, logger: opts.Logger}
-	return f.Handler
+	return NewCOOPFixer(opts).Handler
+}
+
+// NewCOOPFixer returns the HeaderFixer behind NewCOOP, for framework
+// adapters that call its Prepare and Fix themselves.
+func NewCOOPFixer(opts COOPOptions) *HeaderFixer {
+	return &HeaderFixer{coop: true, skip: opts.Skip, logger: opts.Logger}
 }
 
 // ExemptCOOP tells the COOP fix-up of this response (from COOP, NewCOOP or

@@ -25,13 +25,18 @@ type HeaderFixer struct {
 // unrolled/secure) and by next itself.
 func (f *HeaderFixer) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if f.skip != nil && f.skip(r) {
+		if f.Skips(r) {
 			next.ServeHTTP(w, r)
 			return
 		}
 		serveCommitted(f, w, f.Prepare(r), next)
 	})
 }
+
+// Skips reports whether the response to r is to be left untouched, as
+// COOPOptions.Skip or WithSkip say. Handler checks it itself; adapters
+// check it before Prepare and skip Prepare and Fix when it is true.
+func (f *HeaderFixer) Skips(r *http.Request) bool { return f.skip != nil && f.skip(r) }
 
 // Prepare returns the request to hand to the next handler. With WithNonce
 // it carries the request's CSP nonce in its context (see Nonce): the one

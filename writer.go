@@ -132,9 +132,10 @@ func canFlush(rw http.ResponseWriter) bool {
 }
 
 // serveCommitted runs next with w wrapped so that fix sees the headers when
-// they are committed.
+// they are committed. finish is deferred so that when next panics, a
+// recoverer outside (chi's Recoverer, say) writes its 500 with fixed headers.
 func serveCommitted(fix *HeaderFixer, w http.ResponseWriter, r *http.Request, next http.Handler) {
 	cw := &commitWriter{rw: w, req: r, fix: fix}
+	defer cw.finish()
 	next.ServeHTTP(cw.variant(), r)
-	cw.finish()
 }

@@ -1,0 +1,75 @@
+package glomoecho
+
+import (
+	"net/http"
+
+	"github.com/glomokit/glomo"
+)
+
+// commitWriter is the writer Middleware puts beneath echo's Response. Its
+// commit is also the Response's Before hook, so the fix-up runs once,
+// whichever comes first: the hook, a flush (echo's Flush goes straight to
+// the writer) or a write that bypasses the Response.
+type commitWriter struct {
+	http.ResponseWriter
+	fix       *glomo.HeaderFixer
+	req       *http.Request
+	committed bool
+}
+
+var _ http.Flusher = (*commitWriter)(nil)
+
+func (w *commitWriter) commit() {
+	if !w.committed {
+		w.committed = true
+		w.fix.Fix(w.ResponseWriter.Header(), w.req)
+	}
+}
+
+// WriteHeader fixes the headers, unless for a 1xx informational status,
+// and sends them.
+func (w *commitWriter) WriteHeader(code int) {
+	if code < 100 || code > 199 || code == http.StatusSwitchingProtocols {
+		w.commit()
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write fixes the headers and writes b.
+func (w *commitWriter) Write(b []byte) (int, error) {
+	w.commit()
+	return w.ResponseWriter.Write(b)
+}
+
+// FlushError fixes the headers and flushes. echo's Response.Flush calls it
+// through http.ResponseController. Headers are fixed only when a writer
+// beneath can flush, so that a failed flush does not freeze them.
+func (w *commitWriter) FlushError() error {
+	if !canFlush(w.ResponseWriter) {
+		return http.ErrNotSupported
+	}
+	w.commit()
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Flush is FlushError for callers that look for http.Flusher; it does
+// nothing when no writer beneath can flush.
+func (w *commitWriter) Flush() { _ = w.FlushError() }
+
+// Unwrap returns the wrapped writer, for http.ResponseController (which is
+// how echo's Response hijacks).
+func (w *commitWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// canFlush reports whether rw, or a writer it unwraps to, can flush.
+func canFlush(rw http.ResponseWriter) bool {
+	for {
+		switch t := rw.(type) {
+		case http.Flusher, interface{ FlushError() error }:
+			return true
+		case interface{ Unwrap() http.ResponseWriter }:
+			rw = t.Unwrap()
+		default:
+			return false
+		}
+	}
+}

@@ -1,0 +1,79 @@
+package glomogin
+
+import (
+	"github.com/gin-gonic/gin"
+	"github.com/glomokit/glomo"
+)
+
+// Middleware returns gin middleware applying f's fix-ups (see
+// glomo.HeaderFixer) to every response at the moment gin commits its
+// headers: at WriteHeaderNow, the first Write or WriteString, or Flush, or,
+// when the handlers return without writing, just before gin sends the
+// headers itself. Headers set by the handlers after it in the chain are
+// therefore corrected too. Requests that f skips (COOPOptions.Skip,
+// WithSkip) pass untouched. It panics if f is nil.
+//
+// Unlike the net/http middleware it does not see glomo.ExemptCOOP; exempt
+// routes with COOPOptions.Skip or WithSkip instead.
+func Middleware(f *glomo.HeaderFixer) gin.HandlerFunc {
+	if f == nil {
+		panic("glomogin: Middleware needs a HeaderFixer")
+	}
+	return func(c *gin.Context) {
+		if f.Skips(c.Request) {
+			c.Next()
+			return
+		}
+		c.Request = f.Prepare(c.Request)
+		w := &commitWriter{ResponseWriter: c.Writer, fix: f, req: c.Request}
+		c.Writer = w
+		c.Next()
+		// gin sends the headers of a response nobody wrote to straight to
+		// its own writer, after the chain returns, so fix them now. c.Writer
+		// stays w: middleware before this one may still write (an error
+		// renderer, say), and w fixes the headers again then; the fix-ups
+		// are idempotent.
+		if !w.committed && !w.ResponseWriter.Written() {
+			f.Fix(w.ResponseWriter.Header(), w.req)
+		}
+	}
+}
+
+// COOP is gin middleware with the behaviour of glomo.COOP: a
+// Cross-Origin-Opener-Policy of same-origin, set by anyone, becomes
+// same-origin-allow-popups, and a response without one gets it.
+func COOP() gin.HandlerFunc { return NewCOOP(glomo.COOPOptions{}) }
+
+// NewCOOP is COOP configured by opts.
+func NewCOOP(opts glomo.COOPOptions) gin.HandlerFunc {
+	return Middleware(glomo.NewCOOPFixer(opts))
+}
+
+// CSP is gin middleware with the behaviour of glomo.CSP: Glomo Checkout's
+// sources are merged into every Content-Security-Policy a response carries.
+// It panics if opts are invalid; use glomo.NewCSP and Middleware to get the
+// error instead.
+func CSP(opts ...glomo.CSPOption) gin.HandlerFunc {
+	f, err := glomo.NewCSP(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return Middleware(f)
+}
+
+// Headers is gin middleware applying both COOP and CSP, as glomo.Headers
+// does: the one-call setup for a site that shows Glomo Checkout. It panics
+// if opts are invalid; use glomo.NewHeaders and Middleware to get the error
+// instead.
+func Headers(opts ...glomo.CSPOption) gin.HandlerFunc {
+	f, err := glomo.NewHeaders(opts...)
+	if err != nil {
+		panic(err)
+	}
+	return Middleware(f)
+}
+
+// Nonce returns the CSP nonce of c's request, for the nonce attribute of
+// the inline script that starts the checkout: the one middleware made with
+// glomo.WithNonce put in the policy, or "" (see glomo.Nonce).
+func Nonce(c *gin.Context) string { return glomo.Nonce(c.Request.Context()) }

@@ -1,0 +1,270 @@
+package glomogin_test
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	"github.com/gin-gonic/gin"
+	"github.com/glomokit/glomo"
+	glomogin "github.com/glomokit/glomo/adapters/gin"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+)
+
+func init() { gin.SetMode(gin.TestMode) }
+
+const (
+	headerCOOP = "Cross-Origin-Opener-Policy"
+	headerCSP  = "Content-Security-Policy"
+	sitePolicy = "default-src 'self'"
+	// mergedPolicy is sitePolicy with Glomo's sources merged in.
+	mergedPolicy = "default-src 'self'; script-src 'self' https://glomopay-checkout-sdk.web.app; frame-src 'self' https://glomopay-checkout-sdk.web.app https://*.glomopay.com; connect-src 'self' https://glomopay-checkout-sdk.web.app https://*.glomopay.com"
+)
+
+// isolate sets the headers a site that never heard of Glomo sends, through
+// gin's own API, before the response is written.
+func isolate(c *gin.Context) {
+	c.Header(headerCOOP, "same-origin")
+	c.Header(headerCSP, sitePolicy)
+}
+
+func TestHeadersFixesWhatLaterHandlersSet(t *testing.T) {
+	tests := []struct {
+		name       string
+		handler    gin.HandlerFunc
+		wantStatus int
+		wantBody   string
+	}{
+		{"String", func(c *gin.Context) { isolate(c); c.String(http.StatusOK, "page") }, http.StatusOK, "page"},
+		{"JSON", func(c *gin.Context) { isolate(c); c.JSON(http.StatusCreated, gin.H{"ok": true}) }, http.StatusCreated, `{"ok":true}`},
+		{"Data", func(c *gin.Context) { isolate(c); c.Data(http.StatusOK, "text/html", []byte("<p>")) }, http.StatusOK, "<p>"},
+		{"WriteString", func(c *gin.Context) { isolate(c); _, _ = c.Writer.WriteString("raw") }, http.StatusOK, "raw"},
+		{"Writer.Header then Write", func(c *gin.Context) {
+			c.Writer.Header().Set(headerCOOP, "same-origin")
+			c.Writer.Header().Set(headerCSP, sitePolicy)
+			c.Writer.WriteHeader(http.StatusAccepted)
+			_, _ = c.Writer.Write([]byte("w"))
+		}, http.StatusAccepted, "w"},
+		{"AbortWithStatus", func(c *gin.Context) { isolate(c); c.AbortWithStatus(http.StatusNoContent) }, http.StatusNoContent, ""},
+		{"Status without writing", func(c *gin.Context) { isolate(c); c.Status(http.StatusNoContent) }, http.StatusNoContent, ""},
+		{"nothing written", isolate, http.StatusOK, ""},
+		{"Redirect", func(c *gin.Context) { isolate(c); c.Redirect(http.StatusSeeOther, "/done") }, http.StatusSeeOther, `<a href="/done">See Other</a>.`},
+		{"WriteHeaderNow", func(c *gin.Context) { isolate(c); c.Writer.WriteHeaderNow() }, http.StatusOK, ""},
+		{"Flush", func(c *gin.Context) { isolate(c); c.Writer.Flush() }, http.StatusOK, ""},
+		{"ResponseController Flush", func(c *gin.Context) {
+			isolate(c)
+			require.NoError(t, http.NewResponseController(c.Writer).Flush())
+		}, http.StatusOK, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := gin.New()
+			r.Use(glomogin.Headers())
+			r.GET("/", tt.handler)
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+
+			// Result's headers are the ones on the wire: recorded when the
+			// status was written, whatever changed after.
+			res := rec.Result()
+			assert.Equal(t, tt.wantStatus, res.StatusCode)
+			assert.Equal(t, glomo.COOPAllowPopups, res.Header.Get(headerCOOP))
+			assert.Equal(t, mergedPolicy, res.Header.Get(headerCSP))
+			assert.Equal(t, tt.wantBody, strings.TrimSpace(rec.Body.String()))
+		})
+	}
+}
+
+func TestHeadersSeesHeadersSetAroundIt(t *testing.T) {
+	r := gin.New()
+	r.Use(func(c *gin.Context) { // outer: sets the policy before
+		c.Header(headerCSP, sitePolicy)
+		c.Next()
+		// An outer error renderer writes after the chain returned.
+		if len(c.Errors) > 0 {
+			c.Header(headerCOOP, "same-origin")
+			c.JSON(http.StatusTeapot, gin.H{"error": c.Errors.Last().Error()})
+		}
+	})
+	r.Use(glomogin.Headers())
+	r.GET("/fail", func(c *gin.Context) { _ = c.Error(fmt.Errorf("no tea")) })
+
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/fail", nil))
+	res := rec.Result()
+	assert.Equal(t, http.StatusTeapot, res.StatusCode)
+	assert.Equal(t, glomo.COOPAllowPopups, res.Header.Get(headerCOOP))
+	assert.Equal(t, mergedPolicy, res.Header.Get(headerCSP))
+	assert.JSONEq(t, `{"error":"no tea"}`, rec.Body.String())
+}
+
+func TestCOOPAndCSPSeparately(t *testing.T) {
+	tests := []struct {
+		name             string
+		mw               gin.HandlerFunc
+		wantCOOP, wantCS string
+	}{
+		{"COOP", glomogin.COOP(), glomo.COOPAllowPopups, sitePolicy},
+		{"CSP", glomogin.CSP(), "same-origin", mergedPolicy},
+		{"Middleware(NewHeaders)", glomogin.Middleware(mustHeaders(t)), glomo.COOPAllowPopups, mergedPolicy},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := gin.New()
+			r.Use(tt.mw)
+			r.GET("/", func(c *gin.Context) { isolate(c); c.String(http.StatusOK, "ok") })
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+			assert.Equal(t, tt.wantCOOP, rec.Result().Header.Get(headerCOOP))
+			assert.Equal(t, tt.wantCS, rec.Result().Header.Get(headerCSP))
+		})
+	}
+}
+
+func mustHeaders(t *testing.T, opts ...glomo.CSPOption) *glomo.HeaderFixer {
+	t.Helper()
+	f, err := glomo.NewHeaders(opts...)
+	require.NoError(t, err)
+	return f
+}
+
+func TestSkip(t *testing.T) {
+	skipIsolated := func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/isolated") }
+	r := gin.New()
+	r.Use(glomogin.NewCOOP(glomo.COOPOptions{Skip: skipIsolated}))
+	r.Use(glomogin.CSP(glomo.WithSkip(skipIsolated)))
+	r.GET("/*path", func(c *gin.Context) { isolate(c); c.String(http.StatusOK, "ok") })
+
+	for path, want := range map[string]string{"/isolated/game": "same-origin", "/shop": glomo.COOPAllowPopups} {
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, path, nil))
+		assert.Equal(t, want, rec.Result().Header.Get(headerCOOP), path)
+	}
+}
+
+func TestNonce(t *testing.T) {
+	r := gin.New()
+	r.Use(glomogin.Headers(glomo.WithNonce(), glomo.WithBaseline("script-src 'self'")))
+	r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, glomogin.Nonce(c)) })
+
+	seen := map[string]bool{}
+	for i := 0; i < 3; i++ {
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+		nonce := rec.Body.String()
+		require.NotEmpty(t, nonce)
+		assert.False(t, seen[nonce], "a fresh nonce per request")
+		seen[nonce] = true
+		assert.Contains(t, rec.Result().Header.Get(headerCSP), "'nonce-"+nonce+"'")
+	}
+}
+
+func TestMiddlewarePanicsWithoutFixer(t *testing.T) {
+	assert.Panics(t, func() { glomogin.Middleware(nil) })
+	assert.Panics(t, func() { glomogin.CSP(glomo.WithBaseline("")) })
+	assert.Panics(t, func() { glomogin.Headers(glomo.WithCacheSize(0)) })
+}
+
+func TestRecoveryResponseIsFixed(t *testing.T) {
+	r := gin.New()
+	r.Use(gin.CustomRecoveryWithWriter(io.Discard, func(c *gin.Context, _ any) {
+		c.AbortWithStatus(http.StatusInternalServerError)
+	}))
+	r.Use(glomogin.Headers())
+	r.GET("/", func(c *gin.Context) { isolate(c); panic("handler bug") })
+
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.Equal(t, glomo.COOPAllowPopups, rec.Result().Header.Get(headerCOOP))
+}
+
+// TestStreaming checks on a real connection that the headers of a streamed
+// response are fixed by the first flush, before the handler finishes.
+func TestStreaming(t *testing.T) {
+	release := make(chan struct{})
+	r := gin.New()
+	r.Use(glomogin.Headers())
+	r.GET("/events", func(c *gin.Context) {
+		isolate(c)
+		c.Header("Content-Type", "text/event-stream")
+		first := true
+		c.Stream(func(w io.Writer) bool {
+			if first {
+				first = false
+				_, _ = io.WriteString(w, "data: one\n\n")
+				return true
+			}
+			<-release
+			_, _ = io.WriteString(w, "data: two\n\n")
+			return false
+		})
+	})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+
+	res, err := srv.Client().Get(srv.URL + "/events")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	// The headers and the first event arrived while the handler waits.
+	assert.Equal(t, glomo.COOPAllowPopups, res.Header.Get(headerCOOP))
+	assert.Equal(t, mergedPolicy, res.Header.Get(headerCSP))
+	br := bufio.NewReader(res.Body)
+	line, err := br.ReadString('\n')
+	require.NoError(t, err)
+	assert.Equal(t, "data: one\n", line)
+	close(release)
+	rest, err := io.ReadAll(br)
+	require.NoError(t, err)
+	assert.Equal(t, "\ndata: two\n\n", string(rest))
+}
+
+// TestHijack checks on a real connection that a hijacked response is left
+// to its handler.
+func TestHijack(t *testing.T) {
+	r := gin.New()
+	r.Use(glomogin.Headers())
+	r.GET("/raw", func(c *gin.Context) {
+		c.Header(headerCOOP, "same-origin")
+		conn, rw, err := c.Writer.Hijack()
+		if !assert.NoError(t, err) {
+			return
+		}
+		defer conn.Close()
+		_, _ = rw.WriteString("HTTP/1.1 200 OK\r\nCross-Origin-Opener-Policy: same-origin\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi")
+		_ = rw.Flush()
+	})
+	srv := httptest.NewServer(r)
+	defer srv.Close()
+
+	res, err := srv.Client().Get(srv.URL + "/raw")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	body, _ := io.ReadAll(res.Body)
+	assert.Equal(t, "hi", string(body))
+	assert.Equal(t, "same-origin", res.Header.Get(headerCOOP), "the handler owns a hijacked connection")
+}
+
+func TestWriterPassesThrough(t *testing.T) {
+	r := gin.New()
+	r.Use(glomogin.Headers())
+	r.GET("/", func(c *gin.Context) {
+		assert.False(t, c.Writer.Written())
+		c.Status(http.StatusAccepted)
+		assert.Equal(t, http.StatusAccepted, c.Writer.Status())
+		_, _ = c.Writer.WriteString("abc")
+		assert.True(t, c.Writer.Written())
+		assert.Equal(t, 3, c.Writer.Size())
+		assert.Nil(t, c.Writer.Pusher(), "httptest's recorder cannot push")
+		_, isRecorder := c.Writer.(interface{ Unwrap() http.ResponseWriter })
+		assert.True(t, isRecorder, "Unwrap for http.ResponseController")
+	})
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	assert.Equal(t, http.StatusAccepted, rec.Code)
+}

@@ -1,0 +1,69 @@
+// Command chi runs the demo shop on chi with glomo's middleware and the
+// glomochi adapter: the same shop, pages and behaviour as
+// examples/nethttp. From the repository root:
+//
+//	go run ./examples/chi
+//
+// It listens on 127.0.0.1:8080 (the -addr flag, else the ADDR environment
+// variable) and uses real Glomo when GLOMO_SECRET_KEY and GLOMO_PUBLIC_KEY
+// are set, otherwise an embedded glomotest simulator.
+package main
+
+import (
+	"net/http"
+	"strings"
+
+	"github.com/glomokit/glomo"
+	glomochi "github.com/glomokit/glomo/adapters/chi"
+	"github.com/glomokit/glomo/examples/internal/demo"
+	"github.com/glomokit/glomo/examples/internal/shop"
+	"github.com/go-chi/chi/v5"
+	"github.com/go-chi/chi/v5/middleware"
+)
+
+func main() { demo.Main("chi", router) }
+
+// router mounts the shop on chi: its pages behind glomo's header
+// middleware, and glomo's result and webhook handlers through
+// glomochi.Mount.
+func router(s *shop.Shop) (http.Handler, error) {
+	headers, err := glomo.NewHeaders(s.HeaderOptions()...)
+	if err != nil {
+		return nil, err
+	}
+	results, err := glomo.NewResultHandler(s.ResultHandlerOptions())
+	if err != nil {
+		return nil, err
+	}
+	webhooks, disabled, err := demo.Webhook(s)
+	if err != nil {
+		return nil, err
+	}
+
+	r := chi.NewRouter()
+	r.Use(middleware.Recoverer, headers.Handler)
+	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
+		demo.WriteError(w, http.StatusNotFound, demo.NotFound)
+	})
+	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
+		demo.WriteError(w, http.StatusMethodNotAllowed, demo.MethodNotAllowed)
+	})
+	for _, rt := range s.Pages() {
+		path := rt.Path
+		if rt.Path != shop.PathProducts && strings.HasSuffix(path, "/") {
+			path += "*" // a prefix route
+		}
+		r.Method(rt.Method, path, rt.Handler)
+	}
+	err = glomochi.Mount(r, glomochi.Endpoints{
+		Result: results, ResultPath: shop.PathResult, VerifyPath: shop.PathVerify,
+		Webhook: webhooks, WebhookPath: shop.PathWebhook,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if disabled != nil {
+		r.Method(http.MethodPost, shop.PathWebhook, disabled)
+	}
+	return r, nil
+}

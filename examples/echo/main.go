@@ -1,0 +1,72 @@
+// Command echo runs the demo shop on echo with the glomoecho adapter: the
+// same shop, pages and behaviour as examples/nethttp. From the repository
+// root:
+//
+//	go run ./examples/echo
+//
+// It listens on 127.0.0.1:8080 (the -addr flag, else the ADDR environment
+// variable) and uses real Glomo when GLOMO_SECRET_KEY and GLOMO_PUBLIC_KEY
+// are set, otherwise an embedded glomotest simulator.
+package main
+
+import (
+	"errors"
+	"net/http"
+	"strings"
+
+	"github.com/glomokit/glomo"
+	glomoecho "github.com/glomokit/glomo/adapters/echo"
+	"github.com/glomokit/glomo/examples/internal/demo"
+	"github.com/glomokit/glomo/examples/internal/shop"
+	"github.com/labstack/echo/v4"
+	"github.com/labstack/echo/v4/middleware"
+)
+
+func main() { demo.Main("echo", router) }
+
+// router mounts the shop on echo: its pages behind glomoecho's header
+// middleware, and glomo's result and webhook handlers through glomoecho.
+func router(s *shop.Shop) (http.Handler, error) {
+	headers, err := glomo.NewHeaders(s.HeaderOptions()...)
+	if err != nil {
+		return nil, err
+	}
+	results, err := glomo.NewResultHandler(s.ResultHandlerOptions())
+	if err != nil {
+		return nil, err
+	}
+	webhooks, disabled, err := demo.Webhook(s)
+	if err != nil {
+		return nil, err
+	}
+
+	e := echo.New()
+	e.HideBanner, e.HidePort = true, true
+	e.HTTPErrorHandler = func(err error, c echo.Context) {
+		// The router's refusals in the shop's JSON shape; the rest,
+		// glomoecho's included, as echo renders them.
+		switch {
+		case errors.Is(err, echo.ErrNotFound):
+			err = &echo.HTTPError{Code: http.StatusNotFound, Message: demo.NotFound}
+		case errors.Is(err, echo.ErrMethodNotAllowed):
+			err = &echo.HTTPError{Code: http.StatusMethodNotAllowed, Message: demo.MethodNotAllowed}
+		}
+		e.DefaultHTTPErrorHandler(err, c)
+	}
+	e.Use(middleware.Recover(), glomoecho.Middleware(headers))
+	for _, rt := range s.Pages() {
+		path := rt.Path
+		if rt.Path != shop.PathProducts && strings.HasSuffix(path, "/") {
+			path += "*" // a prefix route
+		}
+		e.Add(rt.Method, path, echo.WrapHandler(rt.Handler))
+	}
+	e.GET(shop.PathResult, glomoecho.Result(results))
+	e.POST(shop.PathVerify, glomoecho.Result(results))
+	if webhooks != nil {
+		e.POST(shop.PathWebhook, glomoecho.Webhook(webhooks))
+	} else {
+		e.POST(shop.PathWebhook, echo.WrapHandler(disabled))
+	}
+	return e, nil
+}
