@@ -1,46 +1,31 @@
 package main
 
 import (
-	"bytes"
 	"context"
-	"errors"
-	"flag"
 	"io"
 	"net/http"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/glomokit/glomo/examples/internal/demo"
+	"github.com/glomokit/glomo/examples/internal/demotest"
 	"github.com/glomokit/glomo/examples/internal/shop"
 )
 
-// output collects what run prints, safely across goroutines.
-type output struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
+// run is the demo command as main runs it.
+func run(ctx context.Context, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
+	return demo.Run(ctx, "nethttp", router, args, getenv, stdout, stderr)
 }
 
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(p)
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
-
-var shopURL = regexp.MustCompile(`Demo shop: (http://127\.0\.0\.1:\d+)/`)
+var shopURL = regexp.MustCompile(`Demo shop \(nethttp\): (http://127\.0\.0\.1:\d+)/`)
 
 // waitURL waits until run has printed the shop's URL.
-func waitURL(t *testing.T, out *output, done <-chan error) string {
+func waitURL(t *testing.T, out *demotest.Output, done <-chan error) string {
 	t.Helper()
 	deadline := time.After(10 * time.Second)
 	for {
@@ -71,7 +56,7 @@ func TestRunServesAndStops(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
-			out := &output{}
+			out := &demotest.Output{}
 			done := make(chan error, 1)
 			go func() {
 				done <- run(ctx, tt.args, func(k string) string { return tt.env[k] }, out, io.Discard)
@@ -101,38 +86,10 @@ func TestRunServesAndStops(t *testing.T) {
 	}
 }
 
-func TestRunRefusesBadSetup(t *testing.T) {
-	tests := []struct {
-		name    string
-		args    []string
-		env     map[string]string
-		wantErr error
-		want    string
-	}{
-		{name: "unknown flag", args: []string{"-port", "1"}, want: "flag provided but not defined"},
-		{name: "help", args: []string{"-h"}, wantErr: flag.ErrHelp},
-		{name: "extra argument", args: []string{"serve"}, want: "unexpected arguments"},
-		{name: "half the keys", args: []string{"-addr", "127.0.0.1:0"}, env: map[string]string{shop.EnvSecretKey: "sk_test_x"}, wantErr: shop.ErrHalfConfigured},
-		{name: "bad address", args: []string{"-addr", "127.0.0.1:notaport"}, want: "listen"},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			err := run(context.Background(), tt.args, func(k string) string { return tt.env[k] }, io.Discard, io.Discard)
-			require.Error(t, err)
-			if tt.wantErr != nil {
-				assert.True(t, errors.Is(err, tt.wantErr), "%v", err)
-			}
-			if tt.want != "" {
-				assert.Contains(t, err.Error(), tt.want)
-			}
-		})
-	}
-}
-
 func TestRunWithRealGlomoKeysNeedsNoSimulator(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &output{}
+	out := &demotest.Output{}
 	done := make(chan error, 1)
 	env := map[string]string{shop.EnvSecretKey: "sk_test_not_a_real_key", shop.EnvPublicKey: "test_x", shop.EnvAPIBaseURL: "http://127.0.0.1:9/api/v1"}
 	go func() {

@@ -1,14 +1,12 @@
 package demo_test
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
 	"io"
 	"net/http"
 	"regexp"
-	"sync"
 	"testing"
 	"time"
 
@@ -16,33 +14,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/glomokit/glomo/examples/internal/demo"
+	"github.com/glomokit/glomo/examples/internal/demotest"
 	"github.com/glomokit/glomo/examples/internal/shop"
 )
-
-// output collects what Run prints, safely across goroutines.
-type output struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (o *output) Write(p []byte) (int, error) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.Write(p)
-}
-
-func (o *output) String() string {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.buf.String()
-}
 
 func netHTTP(s *shop.Shop) (http.Handler, error) { return s.Handler(), nil }
 
 func TestRunServesAndStops(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	out := &output{}
+	out := &demotest.Output{}
 	done := make(chan error, 1)
 	go func() {
 		done <- demo.Run(ctx, "test", netHTTP, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, out, io.Discard)
@@ -83,6 +64,7 @@ func TestRunRefusesBadSetup(t *testing.T) {
 		wantErr error
 		want    string
 	}{
+		{name: "unknown flag", args: []string{"-port", "1"}, router: netHTTP, want: "flag provided but not defined"},
 		{name: "help", args: []string{"-h"}, router: netHTTP, wantErr: flag.ErrHelp},
 		{name: "extra argument", args: []string{"serve"}, router: netHTTP, want: "unexpected arguments"},
 		{name: "half the keys", args: []string{"-addr", "127.0.0.1:0"}, env: map[string]string{shop.EnvSecretKey: "sk_test_x"}, router: netHTTP, wantErr: shop.ErrHalfConfigured},

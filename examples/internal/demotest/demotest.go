@@ -15,6 +15,7 @@ import (
 	"net/url"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -174,4 +175,24 @@ func postJSON(t *testing.T, c *http.Client, u string, v any) (*http.Response, ma
 	var out map[string]any
 	require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
 	return res, out
+}
+
+// Output collects what a demo prints, safely across goroutines.
+type Output struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+// Write appends p.
+func (o *Output) Write(p []byte) (int, error) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.Write(p)
+}
+
+// String returns everything written so far.
+func (o *Output) String() string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.buf.String()
 }
