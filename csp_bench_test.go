@@ -1,6 +1,8 @@
 package glomo_test
 
 import (
+	"crypto/rand"
+	"encoding/base64"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -39,6 +41,19 @@ var benchSite = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 	_, _ = w.Write(benchBody)
 })
 
+// benchSiteNonce is a site that puts its own fresh nonce in its policy on
+// every request, as a site with its own nonce middleware does.
+var benchSiteNonce = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	var raw [16]byte
+	_, _ = rand.Read(raw[:])
+	nonce := base64.RawStdEncoding.EncodeToString(raw[:])
+	h := w.Header()
+	h.Set("Content-Security-Policy", benchPolicy+"; script-src-elem 'self' 'nonce-"+nonce+"'")
+	h.Set("Cross-Origin-Opener-Policy", "same-origin")
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	_, _ = w.Write(benchBody)
+})
+
 // BenchmarkHeaders compares, in one run, a bare handler, unrolled/secure
 // setting a static CSP and COOP, and this package merging into the policy
 // the handler sets; then the same with a new nonce in every request.
@@ -57,6 +72,9 @@ func BenchmarkHeaders(b *testing.B) {
 		{"secure-nonce", secure.New(nonced).Handler(benchSite)},
 		{"glomo-nonce", glomo.Headers(glomo.WithNonce())(benchSite)},
 		{"secure-nonce+glomo-nonce", secure.New(nonced).Handler(glomo.Headers(glomo.WithNonce())(benchSite))},
+		{"bare-sitenonce", benchSiteNonce},
+		{"glomo-sitenonce", glomo.Headers()(benchSiteNonce)},
+		{"glomo-nonce-sitenonce", glomo.Headers(glomo.WithNonce())(benchSiteNonce)},
 	}
 	req := httptest.NewRequest(http.MethodGet, "https://shop.example/checkout", nil)
 	for _, c := range cases {

@@ -238,7 +238,7 @@ func FuzzCachedMerge(f *testing.F) {
 			}
 		}
 		want := directMerge(t, policy, nonce)
-		if got := m.merge(policy, nonce); got != want {
+		if got := m.merge(policy, sourceOf(nonce)); got != want {
 			t.Fatalf("cached merge of %q with nonce %q:\n got  %q\n want %q", policy, nonce, got, want)
 		}
 	})

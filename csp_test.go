@@ -1,6 +1,7 @@
 package glomo_test
 
 import (
+	"context"
 	"encoding/base64"
 	"io"
 	"log/slog"
@@ -272,6 +273,10 @@ func TestFixForAdapters(t *testing.T) {
 	nonce := glomo.Nonce(r.Context())
 	require.NotEmpty(t, nonce)
 	assert.Same(t, r, f.Prepare(r), "a prepared request keeps its nonce")
+	derived, cancel := context.WithCancel(r.Context())
+	cancel()
+	assert.Equal(t, nonce, glomo.Nonce(derived), "derived contexts keep the nonce")
+	assert.ErrorIs(t, derived.Err(), context.Canceled)
 
 	h := http.Header{headerCSP: {"script-src 'self'"}}
 	f.Fix(h, r)

@@ -35,6 +35,20 @@ func directMerge(t testing.TB, policy, nonce string) string {
 	return merged
 }
 
+// sourceOf is nonce as the 'nonce-…' source merge takes, "" for none.
+func sourceOf(nonce string) string {
+	if nonce == "" {
+		return ""
+	}
+	return "'nonce-" + nonce + "'"
+}
+
+// freshNonce is a new random nonce value.
+func freshNonce() string {
+	s := newNonceSource()
+	return s[len("'nonce-") : len(s)-1]
+}
+
 func TestMergeCacheIsBounded(t *testing.T) {
 	m := newTestMerger(t, WithCacheSize(8))
 	for i := 0; i < 100; i++ {
@@ -49,14 +63,22 @@ func TestMergeCacheIsBounded(t *testing.T) {
 func TestPerRequestNoncesShareOneCacheEntry(t *testing.T) {
 	m := newTestMerger(t)
 	for i := 0; i < 50; i++ {
-		ours, foreign := newNonce(), newNonce()
+		ours, foreign := freshNonce(), freshNonce()
 		policy := "default-src 'self'; script-src 'self' 'nonce-" + foreign + "'; style-src 'nonce-" + foreign + "'"
-		got := m.merge(policy, ours)
+		got := m.merge(policy, sourceOf(ours))
 		assert.Equal(t, directMerge(t, policy, ours), got)
 		assert.Contains(t, got, "'nonce-"+ours+"'")
 		assert.Equal(t, 2, strings.Count(got, "'nonce-"+foreign+"'"))
 	}
 	assert.Len(t, m.nonceCache.m, 1)
+
+	// Without WithNonce, a site's own per-request nonce is masked too.
+	for i := 0; i < 50; i++ {
+		site := freshNonce()
+		policy := "default-src 'self'; script-src 'self' 'nonce-" + site + "'"
+		assert.Equal(t, directMerge(t, policy, ""), m.merge(policy, ""))
+	}
+	assert.Len(t, m.cache.m, 1)
 }
 
 func TestCachedMergeEqualsDirectMerge(t *testing.T) {
@@ -76,23 +98,32 @@ func TestCachedMergeEqualsDirectMerge(t *testing.T) {
 		for _, nonce := range []string{"", "N", "abc+/=="} {
 			t.Run(fmt.Sprintf("%q/%s", p, nonce), func(t *testing.T) {
 				want := directMerge(t, p, nonce)
-				assert.Equal(t, want, m.merge(p, nonce))
-				assert.Equal(t, want, m.merge(p, nonce), "from the cache")
+				assert.Equal(t, want, m.merge(p, sourceOf(nonce)))
+				assert.Equal(t, want, m.merge(p, sourceOf(nonce)), "from the cache")
 			})
 		}
 	}
 }
 
-func TestFirstNonceSource(t *testing.T) {
-	tests := map[string]string{
-		"script-src 'nonce-abc'":          "'nonce-abc'",
-		"script-src 'nonce-' 'nonce-b=='": "'nonce-b=='",
-		"script-src 'nonce-a;b'":          "",
-		"script-src 'nonce-abc":           "",
-		"":                                "",
-		"'nonce-x' 'nonce-y'":             "'nonce-x'",
+func TestMaskNonces(t *testing.T) {
+	const o, f = ourNonceMark, foreignNonceMark
+	tests := []struct {
+		value, ours, wantKey, wantForeign string
+	}{
+		{"script-src 'self'", "'nonce-N'", "script-src 'self'", ""},
+		{"script-src 'nonce-N'", "'nonce-N'", "script-src " + o, ""},
+		{"script-src 'nonce-abc'", "", "script-src " + f, "'nonce-abc'"},
+		{"script-src 'nonce-a' 'nonce-N'; style-src 'nonce-a' 'nonce-b'", "'nonce-N'",
+			"script-src " + f + " " + o + "; style-src " + f + " 'nonce-b'", "'nonce-a'"},
+		{"script-src 'nonce-' 'nonce-b=='", "", "script-src 'nonce-' " + f, "'nonce-b=='"},
+		{"script-src 'nonce-a;b'", "", "script-src 'nonce-a;b'", ""},
+		{"script-src 'nonce-abc", "", "script-src 'nonce-abc", ""},
+		{"x'nonce-N'y", "'nonce-N'", "x" + o + "y", ""},
+		{"", "", "", ""},
 	}
-	for in, want := range tests {
-		assert.Equal(t, want, firstNonceSource(in), in)
+	for _, tt := range tests {
+		key, foreign := maskNonces(tt.value, tt.ours)
+		assert.Equal(t, tt.wantKey, key, tt.value)
+		assert.Equal(t, tt.wantForeign, foreign, tt.value)
 	}
 }

@@ -59,11 +59,11 @@ func (f *HeaderFixer) fix(h http.Header, r *http.Request, keepCOOP bool) {
 		fixCOOPHeaders(h, f.logger)
 	}
 	if f.csp != nil {
-		nonce := ""
+		source := ""
 		if f.nonce {
-			nonce = requestNonce(r)
+			source = requestNonceSource(r)
 		}
-		f.csp.fix(h, nonce)
+		f.csp.fix(h, source)
 	}
 }
 
