@@ -17,7 +17,7 @@ type cspMerger struct {
 	// baselineNonce the same with a nonce.
 	baseline      string
 	baselineNonce *mergeTemplate
-	logger                  *slog.Logger
+	logger        *slog.Logger
 
 	cache, nonceCache mergeCache
 }
