@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -14,56 +13,25 @@ import (
 	"github.com/glomokit/glomo"
 	glomoecho "github.com/glomokit/glomo/adapters/echo"
 	"github.com/glomokit/glomo/glomotest"
+	"github.com/glomokit/glomo/internal/adaptertest"
 	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
 
-const (
-	secret        = "sk_test_adapter"
-	webhookSecret = "whsec_adapter"
-	order         = "order_echo_1"
-	payment       = "payt_echo_1"
-)
-
-var quiet = slog.New(slog.NewTextHandler(io.Discard, nil))
-
-func successJSON(orderID string) string {
-	b, _ := json.Marshal(glomotest.SignedSuccess(orderID, payment, secret))
-	return string(b)
-}
-
-func newResultHandler(t *testing.T, onResult func(http.ResponseWriter, *http.Request, glomo.Payment)) *glomo.ResultHandler {
-	t.Helper()
-	h, err := glomo.NewResultHandler(glomo.ResultHandlerOptions{
-		Secrets:       []string{secret},
-		ExpectedOrder: func(*http.Request) (string, error) { return order, nil },
-		OnResult:      onResult,
-		Logger:        quiet,
-	})
-	require.NoError(t, err)
-	return h
-}
-
-func post(target, contentType, body string) *http.Request {
-	r := httptest.NewRequest(http.MethodPost, target, strings.NewReader(body))
-	r.Header.Set("Content-Type", contentType)
-	return r
-}
-
 var resultMethods = []string{http.MethodGet, http.MethodPost}
 
 func TestResultDefaultRendering(t *testing.T) {
 	e := newEcho()
-	e.Match(resultMethods, "/payment-result", glomoecho.Result(newResultHandler(t, nil)))
+	e.Match(resultMethods, "/payment-result", glomoecho.Result(adaptertest.NewResultHandler(t, nil)))
 
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, post("/payment-result", "application/json", successJSON(order)))
+	e.ServeHTTP(rec, adaptertest.Post("/payment-result", "application/json", adaptertest.SuccessJSON(adaptertest.Order)))
 	assert.Equal(t, http.StatusOK, rec.Code)
-	assert.JSONEq(t, `{"outcome":"success","orderId":"order_echo_1","paymentId":"payt_echo_1","status":"success","source":"post"}`, rec.Body.String())
+	assert.JSONEq(t, `{"outcome":"success","orderId":"order_adapter_1","paymentId":"payt_adapter_1","status":"success","source":"post"}`, rec.Body.String())
 
 	rec = httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, glomotest.CallbackURL("/payment-result", order, payment, "success", secret), nil))
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, glomotest.CallbackURL("/payment-result", adaptertest.Order, adaptertest.Payment, "success", adaptertest.Secret), nil))
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.Contains(t, rec.Body.String(), "Payment received")
 }
@@ -79,7 +47,7 @@ func TestResultOnResultRendersWithEcho(t *testing.T) {
 			return err
 		}
 	})
-	h := newResultHandler(t, glomoecho.OnResult(func(c echo.Context, p glomo.Payment) error {
+	h := adaptertest.NewResultHandler(t, glomoecho.OnResult(func(c echo.Context, p glomo.Payment) error {
 		fromCtx, ok := glomoecho.Payment(c)
 		require.True(t, ok)
 		assert.Equal(t, p, fromCtx)
@@ -91,29 +59,29 @@ func TestResultOnResultRendersWithEcho(t *testing.T) {
 	e.POST("/payment-result", glomoecho.Result(h))
 
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, post("/payment-result", "application/json", successJSON(order)))
+	e.ServeHTTP(rec, adaptertest.Post("/payment-result", "application/json", adaptertest.SuccessJSON(adaptertest.Order)))
 	assert.Equal(t, http.StatusOK, rec.Code)
-	assert.JSONEq(t, `{"order":"order_echo_1","outcome":"success"}`, rec.Body.String())
+	assert.JSONEq(t, `{"order":"order_adapter_1","outcome":"success"}`, rec.Body.String())
 	assert.Equal(t, glomo.OutcomeSuccess, outer)
 }
 
 func TestResultOnResultErrorGoesToEcho(t *testing.T) {
-	h := newResultHandler(t, glomoecho.OnResult(func(echo.Context, glomo.Payment) error {
+	h := adaptertest.NewResultHandler(t, glomoecho.OnResult(func(echo.Context, glomo.Payment) error {
 		return echo.NewHTTPError(http.StatusTeapot, "template broke")
 	}))
 	e := newEcho()
 	e.GET("/payment-result", glomoecho.Result(h))
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, glomotest.CallbackURL("/payment-result", order, payment, "failed", secret), nil))
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, glomotest.CallbackURL("/payment-result", adaptertest.Order, adaptertest.Payment, "failed", adaptertest.Secret), nil))
 	assert.Equal(t, http.StatusTeapot, rec.Code)
 	assert.JSONEq(t, `{"message":"template broke"}`, rec.Body.String())
 }
 
 func TestOnResultOutsideResult(t *testing.T) {
 	called := false
-	h := newResultHandler(t, glomoecho.OnResult(func(echo.Context, glomo.Payment) error { called = true; return nil }))
+	h := adaptertest.NewResultHandler(t, glomoecho.OnResult(func(echo.Context, glomo.Payment) error { called = true; return nil }))
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, post("/", "application/json", successJSON(order)))
+	h.ServeHTTP(rec, adaptertest.Post("/", "application/json", adaptertest.SuccessJSON(adaptertest.Order)))
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
 	assert.False(t, called)
 }
@@ -138,13 +106,13 @@ func TestResultClientErrors(t *testing.T) {
 		wantStatus int
 		wantCode   string
 	}{
-		{"wrong order", post("/r", "application/json", successJSON("order_other")), http.StatusBadRequest, glomo.CodeOrderMismatch},
-		{"bad signature", post("/r", "application/json", `{"orderId":"order_echo_1","paymentId":"p","status":"success","signature":"`+strings.Repeat("0", 64)+`"}`), http.StatusBadRequest, glomo.CodeSignatureMismatch},
-		{"malformed signature", post("/r", "application/json", `{"orderId":"order_echo_1","paymentId":"p","status":"success","signature":"zz"}`), http.StatusBadRequest, glomo.CodeMalformedSignature},
-		{"malformed JSON", post("/r", "application/json", `{"orderId":`), http.StatusBadRequest, glomo.CodeMalformedJSON},
-		{"not JSON", post("/r", "text/plain", `hello`), http.StatusUnsupportedMediaType, glomo.CodeUnsupportedMediaType},
-		{"too large", post("/r", "application/json", `{"orderId":"`+strings.Repeat("a", glomo.DefaultMaxBodyBytes)+`"}`), http.StatusRequestEntityTooLarge, glomo.CodeBodyTooLarge},
-		{"redirect without status", httptest.NewRequest(http.MethodGet, "/r?orderId=order_echo_1", nil), http.StatusBadRequest, glomo.CodeMissingParameter},
+		{"wrong order", adaptertest.Post("/r", "application/json", adaptertest.SuccessJSON("order_other")), http.StatusBadRequest, glomo.CodeOrderMismatch},
+		{"bad signature", adaptertest.Post("/r", "application/json", `{"orderId":"order_adapter_1","paymentId":"p","status":"success","signature":"`+strings.Repeat("0", 64)+`"}`), http.StatusBadRequest, glomo.CodeSignatureMismatch},
+		{"malformed signature", adaptertest.Post("/r", "application/json", `{"orderId":"order_adapter_1","paymentId":"p","status":"success","signature":"zz"}`), http.StatusBadRequest, glomo.CodeMalformedSignature},
+		{"malformed JSON", adaptertest.Post("/r", "application/json", `{"orderId":`), http.StatusBadRequest, glomo.CodeMalformedJSON},
+		{"not JSON", adaptertest.Post("/r", "text/plain", `hello`), http.StatusUnsupportedMediaType, glomo.CodeUnsupportedMediaType},
+		{"too large", adaptertest.Post("/r", "application/json", `{"orderId":"`+strings.Repeat("a", glomo.DefaultMaxBodyBytes)+`"}`), http.StatusRequestEntityTooLarge, glomo.CodeBodyTooLarge},
+		{"redirect without status", httptest.NewRequest(http.MethodGet, "/r?orderId=order_adapter_1", nil), http.StatusBadRequest, glomo.CodeMissingParameter},
 		{"repeated parameter", httptest.NewRequest(http.MethodGet, "/r?orderId=a&orderId=b&status=success", nil), http.StatusBadRequest, glomo.CodeRepeatedParameter},
 		{"bad query", httptest.NewRequest(http.MethodGet, "/r?orderId=%zz", nil), http.StatusBadRequest, glomo.CodeMalformedQuery},
 		{"method", httptest.NewRequest(http.MethodDelete, "/r", nil), http.StatusMethodNotAllowed, glomo.CodeMethodNotAllowed},
@@ -155,7 +123,7 @@ func TestResultClientErrors(t *testing.T) {
 			e := newEcho(func(next echo.HandlerFunc) echo.HandlerFunc {
 				return func(c echo.Context) error { returned = next(c); return returned }
 			})
-			e.Any("/r", glomoecho.Result(newResultHandler(t, nil)))
+			e.Any("/r", glomoecho.Result(adaptertest.NewResultHandler(t, nil)))
 			rec := httptest.NewRecorder()
 			e.ServeHTTP(rec, tt.req)
 
@@ -177,15 +145,15 @@ func TestResultClientErrors(t *testing.T) {
 
 func TestResultServerFailureIsGeneric(t *testing.T) {
 	h, err := glomo.NewResultHandler(glomo.ResultHandlerOptions{
-		Secrets:       []string{secret},
+		Secrets:       []string{adaptertest.Secret},
 		ExpectedOrder: func(*http.Request) (string, error) { return "", io.ErrUnexpectedEOF },
-		Logger:        quiet,
+		Logger:        adaptertest.Quiet,
 	})
 	require.NoError(t, err)
 	e := newEcho()
 	e.POST("/r", glomoecho.Result(h))
 	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, post("/r", "application/json", successJSON(order)))
+	e.ServeHTTP(rec, adaptertest.Post("/r", "application/json", adaptertest.SuccessJSON(adaptertest.Order)))
 	assert.Equal(t, http.StatusInternalServerError, rec.Code)
 	assert.JSONEq(t, `{"error":"internal_error","message":"the payment result could not be processed; try again later"}`, rec.Body.String())
 }
@@ -193,29 +161,29 @@ func TestResultServerFailureIsGeneric(t *testing.T) {
 func TestWebhook(t *testing.T) {
 	var got []glomo.WebhookEvent
 	wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
-		Secrets: []glomo.WebhookSecret{webhookSecret},
+		Secrets: []glomo.WebhookSecret{adaptertest.WebhookSecret},
 		Handle: func(_ context.Context, e glomo.WebhookEvent) error {
 			got = append(got, e)
 			return nil
 		},
-		Logger: quiet,
+		Logger: adaptertest.Quiet,
 	})
 	require.NoError(t, err)
 	e := newEcho()
 	e.POST("/webhooks/glomo", glomoecho.Webhook(wh))
 
-	data := map[string]string{"id": payment, "status": "success"}
+	data := map[string]string{"id": adaptertest.Payment, "status": "success"}
 	tests := []struct {
 		name       string
 		req        *http.Request
 		wantStatus int
 		wantBody   string
 	}{
-		{"verified", glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success", data, webhookSecret), http.StatusOK, `{"status":"processed"}`},
-		{"duplicate", glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success", data, webhookSecret), http.StatusOK, `{"status":"duplicate"}`},
+		{"verified", glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success", data, adaptertest.WebhookSecret), http.StatusOK, `{"status":"processed"}`},
+		{"duplicate", glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success", data, adaptertest.WebhookSecret), http.StatusOK, `{"status":"duplicate"}`},
 		{"wrong secret", glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success", data, "whsec_other"), http.StatusUnauthorized, `{"error":"signature_mismatch","message":"the signature does not match the body"}`},
-		{"not an event", glomotest.NewRawWebhookRequest("/webhooks/glomo", []byte(`[1]`), webhookSecret), http.StatusBadRequest, `{"error":"malformed_event","message":"the body is not a Glomo webhook event"}`},
-		{"unsigned", post("/webhooks/glomo", "application/json", `{}`), http.StatusUnauthorized, `{"error":"signature_missing","message":"the X-Glomopay-Signature header is missing"}`},
+		{"not an event", glomotest.NewRawWebhookRequest("/webhooks/glomo", []byte(`[1]`), adaptertest.WebhookSecret), http.StatusBadRequest, `{"error":"malformed_event","message":"the body is not a Glomo webhook event"}`},
+		{"unsigned", adaptertest.Post("/webhooks/glomo", "application/json", `{}`), http.StatusUnauthorized, `{"error":"signature_missing","message":"the X-Glomopay-Signature header is missing"}`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -226,7 +194,7 @@ func TestWebhook(t *testing.T) {
 		})
 	}
 	require.Len(t, got, 1)
-	assert.Equal(t, payment, got[0].ID())
+	assert.Equal(t, adaptertest.Payment, got[0].ID())
 }
 
 func TestHandlersPanicWithoutCore(t *testing.T) {
