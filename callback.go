@@ -170,6 +170,9 @@ func MustNewResultHandler(opts ResultHandlerOptions) *ResultHandler {
 
 // ServeHTTP implements http.Handler.
 func (h *ResultHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	// The redirect's URL carries the signature: no page this handler
+	// answers with, its own or OnResult's, may pass it on as a referrer.
+	w.Header().Set("Referrer-Policy", "no-referrer")
 	var (
 		raw  *rawResult
 		rerr *requestError

@@ -257,6 +257,7 @@ func TestResultHandlerClassifies(t *testing.T) {
 			h.ServeHTTP(rec, tc.req)
 			require.Equal(t, http.StatusNoContent, rec.Code, rec.Body.String())
 			require.True(t, got.called)
+			assert.Equal(t, "no-referrer", rec.Header().Get("Referrer-Policy"), "OnResult's page cannot leak the URL's signature")
 			assert.True(t, got.ctxOK, "PaymentFromContext returns the same Payment")
 			assert.Equal(t, tc.want, got.p)
 		})
