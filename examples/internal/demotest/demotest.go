@@ -55,11 +55,11 @@ func Smoke(t *testing.T, router demo.Router) {
 		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	// The product page: the site's COOP and CSP, fixed by the middleware.
-	res, _ := get(t, c, srv.URL+shop.PathProducts)
+	res, _ := Get(t, c, srv.URL+shop.PathProducts)
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Equal(t, glomo.COOPAllowPopups, res.Header.Get("Cross-Origin-Opener-Policy"))
 	assert.Contains(t, res.Header.Get("Content-Security-Policy"), "https://glomopay-checkout-sdk.web.app")
-	res, body := get(t, c, srv.URL+shop.PathStatic+"shop.css")
+	res, body := Get(t, c, srv.URL+shop.PathStatic+"shop.css")
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.NotEmpty(t, body)
 
@@ -72,7 +72,7 @@ func Smoke(t *testing.T, router demo.Router) {
 	require.NoError(t, err)
 	orderID := loc.Query().Get("order")
 	require.NotEmpty(t, orderID)
-	res, body = get(t, c, srv.URL+shop.PathCheckout+"?order="+url.QueryEscape(orderID))
+	res, body = Get(t, c, srv.URL+shop.PathCheckout+"?order="+url.QueryEscape(orderID))
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	m := nonceAttr.FindStringSubmatch(body)
 	require.NotNil(t, m, "the checkout page has the inline module script")
@@ -84,7 +84,7 @@ func Smoke(t *testing.T, router demo.Router) {
 	paid, err := sim.Pay(orderID, glomotest.Success())
 	require.NoError(t, err)
 	for _, wantDup := range []bool{false, true} {
-		res, out := postJSON(t, c, srv.URL+shop.PathVerify, paid)
+		res, out := PostJSON(t, c, srv.URL+shop.PathVerify, paid)
 		require.Equal(t, http.StatusOK, res.StatusCode)
 		assert.Equal(t, "success", out["outcome"])
 		assert.Equal(t, wantDup, out["duplicate"] == true)
@@ -95,7 +95,7 @@ func Smoke(t *testing.T, router demo.Router) {
 	assert.Equal(t, 1, o.Fulfilments)
 
 	// The callbackUrl redirect renders the result page.
-	res, body = get(t, c, glomotest.CallbackURL(srv.URL+shop.PathResult, orderID, paid.PaymentID, "success", sim.SecretKey()))
+	res, body = Get(t, c, glomotest.CallbackURL(srv.URL+shop.PathResult, orderID, paid.PaymentID, "success", sim.SecretKey()))
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, body, `<dd id="result-outcome">success</dd>`)
 	assert.Equal(t, glomo.COOPAllowPopups, res.Header.Get("Cross-Origin-Opener-Policy"))
@@ -155,7 +155,8 @@ func Smoke(t *testing.T, router demo.Router) {
 	}
 }
 
-func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
+// Get fetches u with c and returns the response and its body.
+func Get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
 	t.Helper()
 	res, err := c.Get(u)
 	require.NoError(t, err)
@@ -165,7 +166,9 @@ func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
 	return res, string(b)
 }
 
-func postJSON(t *testing.T, c *http.Client, u string, v any) (*http.Response, map[string]any) {
+// PostJSON posts v as JSON to u with c and returns the response and its
+// decoded JSON body.
+func PostJSON(t *testing.T, c *http.Client, u string, v any) (*http.Response, map[string]any) {
 	t.Helper()
 	b, err := json.Marshal(v)
 	require.NoError(t, err)

@@ -19,6 +19,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/examples/internal/demotest"
 	"github.com/glomokit/glomo/examples/internal/shop"
 	"github.com/glomokit/glomo/glomotest"
 )
@@ -75,28 +76,6 @@ func (f *fixture) buy(t *testing.T, c *http.Client, sku string) string {
 	id := loc.Query().Get("order")
 	require.NotEmpty(t, id)
 	return id
-}
-
-func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
-	t.Helper()
-	res, err := c.Get(u)
-	require.NoError(t, err)
-	defer res.Body.Close()
-	b, err := io.ReadAll(res.Body)
-	require.NoError(t, err)
-	return res, string(b)
-}
-
-func postJSON(t *testing.T, c *http.Client, u string, v any) (*http.Response, map[string]any) {
-	t.Helper()
-	b, err := json.Marshal(v)
-	require.NoError(t, err)
-	res, err := c.Post(u, "application/json", bytes.NewReader(b))
-	require.NoError(t, err)
-	defer res.Body.Close()
-	var out map[string]any
-	require.NoError(t, json.NewDecoder(res.Body).Decode(&out))
-	return res, out
 }
 
 func TestNewRejectsBadConfig(t *testing.T) {
@@ -194,7 +173,7 @@ func TestPageHeaders(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			c := f.client(t)
 			for _, path := range []string{shop.PathProducts, shop.PathCheckout + "?order=" + f.buyVia(t, c, tt.base)} {
-				res, body := get(t, c, tt.base+path)
+				res, body := demotest.Get(t, c, tt.base+path)
 				require.Equal(t, http.StatusOK, res.StatusCode, path)
 				assert.Equal(t, tt.wantCOOP, res.Header.Get("Cross-Origin-Opener-Policy"), path)
 				csp := res.Header.Get("Content-Security-Policy")
@@ -248,7 +227,7 @@ func TestCheckoutPage(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			res, body := get(t, c, f.srv.URL+shop.PathCheckout+"?order="+id+tt.query)
+			res, body := demotest.Get(t, c, f.srv.URL+shop.PathCheckout+"?order="+id+tt.query)
 			require.Equal(t, http.StatusOK, res.StatusCode)
 			for _, w := range tt.want {
 				assert.Contains(t, body, w)
@@ -353,7 +332,7 @@ func TestResultsFulfilOnce(t *testing.T) {
 	}{
 		{"posted SDK event, posted again", func(t *testing.T, f *fixture, c *http.Client, r glomotest.CheckoutResult) {
 			for i, wantDup := range []bool{false, true} {
-				res, body := postJSON(t, c, f.srv.URL+shop.PathVerify, map[string]any{
+				res, body := demotest.PostJSON(t, c, f.srv.URL+shop.PathVerify, map[string]any{
 					"event": "payment.success", "orderId": r.OrderID, "paymentId": r.PaymentID, "status": r.Status, "signature": r.Signature,
 				})
 				require.Equal(t, http.StatusOK, res.StatusCode, "delivery %d", i)
@@ -365,7 +344,7 @@ func TestResultsFulfilOnce(t *testing.T) {
 		{"callbackUrl redirect, reloaded", func(t *testing.T, f *fixture, c *http.Client, r glomotest.CheckoutResult) {
 			u := glomotest.CallbackURL(f.srv.URL+shop.PathResult, r.OrderID, r.PaymentID, "success", f.sim.SecretKey())
 			for range 2 {
-				res, body := get(t, c, u)
+				res, body := demotest.Get(t, c, u)
 				require.Equal(t, http.StatusOK, res.StatusCode)
 				assert.Equal(t, "no-referrer", res.Header.Get("Referrer-Policy"), "the URL carries a signature")
 				assert.Contains(t, body, `<dd id="result-outcome">success</dd>`)
@@ -373,7 +352,7 @@ func TestResultsFulfilOnce(t *testing.T) {
 			}
 		}, "redirect", true},
 		{"unsigned redirect, confirmed through the API", func(t *testing.T, f *fixture, c *http.Client, r glomotest.CheckoutResult) {
-			res, body := get(t, c, f.srv.URL+shop.PathResult+"?status=success&orderId="+r.OrderID)
+			res, body := demotest.Get(t, c, f.srv.URL+shop.PathResult+"?status=success&orderId="+r.OrderID)
 			require.Equal(t, http.StatusOK, res.StatusCode)
 			assert.Contains(t, body, `<dd id="result-verified">server-side look-up</dd>`)
 		}, "redirect", false},
@@ -396,10 +375,10 @@ func TestResultsFulfilOnce(t *testing.T) {
 				assert.Equal(t, r.PaymentID, o.PaymentID)
 			}
 
-			res, body := get(t, c, f.srv.URL+shop.PathOrder+"?id="+id)
+			res, body := demotest.Get(t, c, f.srv.URL+shop.PathOrder+"?id="+id)
 			require.Equal(t, http.StatusOK, res.StatusCode)
 			assert.Contains(t, body, `data-status="paid"`)
-			res, _ = get(t, c, f.srv.URL+shop.PathCheckout+"?order="+id)
+			res, _ = demotest.Get(t, c, f.srv.URL+shop.PathCheckout+"?order="+id)
 			assert.Equal(t, http.StatusSeeOther, res.StatusCode, "a paid order's checkout leads to its status")
 		})
 	}
@@ -434,7 +413,7 @@ func TestBrowserHintsDoNotFulfil(t *testing.T) {
 			id := f.buy(t, c, "mug")
 			r, err := f.sim.Pay(id, tt.outcome)
 			require.NoError(t, err)
-			res, body := postJSON(t, c, f.srv.URL+shop.PathVerify, tt.payload(r))
+			res, body := demotest.PostJSON(t, c, f.srv.URL+shop.PathVerify, tt.payload(r))
 			require.Equal(t, http.StatusOK, res.StatusCode)
 			assert.Equal(t, tt.wantOutcome, body["outcome"])
 			o, _ := f.shop.Orders().Get(id)
