@@ -24,7 +24,8 @@ type cspMerger struct {
 
 // The marks that stand for per-request nonces in a cache key, so that a
 // policy carrying a new nonce in every response is merged once. They hold
-// a NUL byte, which no header value a server sends can contain.
+// a NUL byte, which a valid header value cannot contain; a value that does
+// is merged without the cache.
 const (
 	ourNonceMark     = "'nonce-\x00glomo'"
 	foreignNonceMark = "'nonce-\x00other'"
