@@ -172,25 +172,12 @@ func TestWebhook(t *testing.T) {
 	e := newEcho()
 	e.POST("/webhooks/glomo", glomoecho.Webhook(wh))
 
-	data := map[string]string{"id": adaptertest.Payment, "status": "success"}
-	tests := []struct {
-		name       string
-		req        *http.Request
-		wantStatus int
-		wantBody   string
-	}{
-		{"verified", glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success", data, adaptertest.WebhookSecret), http.StatusOK, `{"status":"processed"}`},
-		{"duplicate", glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success", data, adaptertest.WebhookSecret), http.StatusOK, `{"status":"duplicate"}`},
-		{"wrong secret", glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success", data, "whsec_other"), http.StatusUnauthorized, `{"error":"signature_mismatch","message":"the signature does not match the body"}`},
-		{"not an event", glomotest.NewRawWebhookRequest("/webhooks/glomo", []byte(`[1]`), adaptertest.WebhookSecret), http.StatusBadRequest, `{"error":"malformed_event","message":"the body is not a Glomo webhook event"}`},
-		{"unsigned", adaptertest.Post("/webhooks/glomo", "application/json", `{}`), http.StatusUnauthorized, `{"error":"signature_missing","message":"the X-Glomopay-Signature header is missing"}`},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
+	for _, tt := range adaptertest.WebhookCases("/webhooks/glomo") {
+		t.Run(tt.Name, func(t *testing.T) {
 			rec := httptest.NewRecorder()
-			e.ServeHTTP(rec, tt.req)
-			assert.Equal(t, tt.wantStatus, rec.Code)
-			assert.JSONEq(t, tt.wantBody, rec.Body.String())
+			e.ServeHTTP(rec, tt.Request)
+			assert.Equal(t, tt.WantStatus, rec.Code)
+			assert.JSONEq(t, tt.WantBody, rec.Body.String())
 		})
 	}
 	require.Len(t, got, 1)

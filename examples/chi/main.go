@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/glomokit/glomo"
 	glomochi "github.com/glomokit/glomo/adapters/chi"
 	"github.com/glomokit/glomo/examples/internal/demo"
 	"github.com/glomokit/glomo/examples/internal/shop"
@@ -27,21 +26,13 @@ func main() { demo.Main("chi", router) }
 // middleware, and glomo's result and webhook handlers through
 // glomochi.Mount.
 func router(s *shop.Shop) (http.Handler, error) {
-	headers, err := glomo.NewHeaders(s.HeaderOptions()...)
-	if err != nil {
-		return nil, err
-	}
-	results, err := glomo.NewResultHandler(s.ResultHandlerOptions())
-	if err != nil {
-		return nil, err
-	}
-	webhooks, disabled, err := demo.Webhook(s)
+	h, err := demo.NewHandlers(s)
 	if err != nil {
 		return nil, err
 	}
 
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer, headers.Handler)
+	r.Use(middleware.Recoverer, h.Headers.Handler)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		demo.WriteError(w, http.StatusNotFound, demo.NotFound)
 	})
@@ -56,14 +47,14 @@ func router(s *shop.Shop) (http.Handler, error) {
 		r.Method(rt.Method, path, rt.Handler)
 	}
 	err = glomochi.Mount(r, glomochi.Endpoints{
-		Result: results, ResultPath: shop.PathResult, VerifyPath: shop.PathVerify,
-		Webhook: webhooks, WebhookPath: shop.PathWebhook,
+		Result: h.Results, ResultPath: shop.PathResult, VerifyPath: shop.PathVerify,
+		Webhook: h.Webhooks, WebhookPath: shop.PathWebhook,
 	})
 	if err != nil {
 		return nil, err
 	}
-	if disabled != nil {
-		r.Method(http.MethodPost, shop.PathWebhook, disabled)
+	if h.WebhooksDisabled != nil {
+		r.Method(http.MethodPost, shop.PathWebhook, h.WebhooksDisabled)
 	}
 	return r, nil
 }

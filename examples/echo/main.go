@@ -14,7 +14,6 @@ import (
 	"net/http"
 	"strings"
 
-	"github.com/glomokit/glomo"
 	glomoecho "github.com/glomokit/glomo/adapters/echo"
 	"github.com/glomokit/glomo/examples/internal/demo"
 	"github.com/glomokit/glomo/examples/internal/shop"
@@ -27,15 +26,7 @@ func main() { demo.Main("echo", router) }
 // router mounts the shop on echo: its pages behind glomoecho's header
 // middleware, and glomo's result and webhook handlers through glomoecho.
 func router(s *shop.Shop) (http.Handler, error) {
-	headers, err := glomo.NewHeaders(s.HeaderOptions()...)
-	if err != nil {
-		return nil, err
-	}
-	results, err := glomo.NewResultHandler(s.ResultHandlerOptions())
-	if err != nil {
-		return nil, err
-	}
-	webhooks, disabled, err := demo.Webhook(s)
+	h, err := demo.NewHandlers(s)
 	if err != nil {
 		return nil, err
 	}
@@ -53,7 +44,7 @@ func router(s *shop.Shop) (http.Handler, error) {
 		}
 		e.DefaultHTTPErrorHandler(err, c)
 	}
-	e.Use(middleware.Recover(), glomoecho.Middleware(headers))
+	e.Use(middleware.Recover(), glomoecho.Middleware(h.Headers))
 	for _, rt := range s.Pages() {
 		path := rt.Path
 		if rt.Path != shop.PathProducts && strings.HasSuffix(path, "/") {
@@ -61,12 +52,12 @@ func router(s *shop.Shop) (http.Handler, error) {
 		}
 		e.Add(rt.Method, path, echo.WrapHandler(rt.Handler))
 	}
-	e.GET(shop.PathResult, glomoecho.Result(results))
-	e.POST(shop.PathVerify, glomoecho.Result(results))
-	if webhooks != nil {
-		e.POST(shop.PathWebhook, glomoecho.Webhook(webhooks))
+	e.GET(shop.PathResult, glomoecho.Result(h.Results))
+	e.POST(shop.PathVerify, glomoecho.Result(h.Results))
+	if h.Webhooks != nil {
+		e.POST(shop.PathWebhook, glomoecho.Webhook(h.Webhooks))
 	} else {
-		e.POST(shop.PathWebhook, echo.WrapHandler(disabled))
+		e.POST(shop.PathWebhook, echo.WrapHandler(h.WebhooksDisabled))
 	}
 	return e, nil
 }

@@ -14,7 +14,6 @@ import (
 	"strings"
 
 	"github.com/gin-gonic/gin"
-	"github.com/glomokit/glomo"
 	glomogin "github.com/glomokit/glomo/adapters/gin"
 	"github.com/glomokit/glomo/examples/internal/demo"
 	"github.com/glomokit/glomo/examples/internal/shop"
@@ -25,15 +24,7 @@ func main() { demo.Main("gin", router) }
 // router mounts the shop on gin: its pages behind glomogin's header
 // middleware, and glomo's result and webhook handlers through glomogin.
 func router(s *shop.Shop) (http.Handler, error) {
-	headers, err := glomo.NewHeaders(s.HeaderOptions()...)
-	if err != nil {
-		return nil, err
-	}
-	results, err := glomo.NewResultHandler(s.ResultHandlerOptions())
-	if err != nil {
-		return nil, err
-	}
-	webhooks, disabled, err := demo.Webhook(s)
+	h, err := demo.NewHandlers(s)
 	if err != nil {
 		return nil, err
 	}
@@ -41,7 +32,7 @@ func router(s *shop.Shop) (http.Handler, error) {
 	gin.SetMode(gin.ReleaseMode)
 	r := gin.New()
 	r.HandleMethodNotAllowed = true
-	r.Use(gin.Recovery(), glomogin.Middleware(headers))
+	r.Use(gin.Recovery(), glomogin.Middleware(h.Headers))
 	for _, rt := range s.Pages() {
 		path := rt.Path
 		if rt.Path != shop.PathProducts && strings.HasSuffix(path, "/") {
@@ -49,12 +40,12 @@ func router(s *shop.Shop) (http.Handler, error) {
 		}
 		r.Handle(rt.Method, path, gin.WrapH(rt.Handler))
 	}
-	r.GET(shop.PathResult, glomogin.Result(results))
-	r.POST(shop.PathVerify, glomogin.Result(results))
-	if webhooks != nil {
-		r.POST(shop.PathWebhook, glomogin.Webhook(webhooks))
+	r.GET(shop.PathResult, glomogin.Result(h.Results))
+	r.POST(shop.PathVerify, glomogin.Result(h.Results))
+	if h.Webhooks != nil {
+		r.POST(shop.PathWebhook, glomogin.Webhook(h.Webhooks))
 	} else {
-		r.POST(shop.PathWebhook, gin.WrapH(disabled))
+		r.POST(shop.PathWebhook, gin.WrapH(h.WebhooksDisabled))
 	}
 	r.NoRoute(func(c *gin.Context) { c.JSON(http.StatusNotFound, demo.NotFound) })
 	r.NoMethod(func(c *gin.Context) { c.JSON(http.StatusMethodNotAllowed, demo.MethodNotAllowed) })

@@ -59,3 +59,25 @@ func Post(target, contentType, body string) *http.Request {
 	r.Header.Set("Content-Type", contentType)
 	return r
 }
+
+// WebhookCase is a delivery to a webhook endpoint and the answer expected.
+type WebhookCase struct {
+	Name       string
+	Request    *http.Request
+	WantStatus int
+	WantBody   string
+}
+
+// WebhookCases are, in order, a verified delivery of a payment event signed
+// with WebhookSecret, its duplicate, and refusals of a wrong secret, a body
+// that is not an event and an unsigned body, all posted to path.
+func WebhookCases(path string) []WebhookCase {
+	data := map[string]string{"id": Payment, "status": "success"}
+	return []WebhookCase{
+		{"verified", glomotest.NewWebhookRequest(path, "payment", "success", data, WebhookSecret), http.StatusOK, `{"status":"processed"}`},
+		{"duplicate", glomotest.NewWebhookRequest(path, "payment", "success", data, WebhookSecret), http.StatusOK, `{"status":"duplicate"}`},
+		{"wrong secret", glomotest.NewWebhookRequest(path, "payment", "success", data, "whsec_other"), http.StatusUnauthorized, `{"error":"signature_mismatch","message":"the signature does not match the body"}`},
+		{"not an event", glomotest.NewRawWebhookRequest(path, []byte(`[1]`), WebhookSecret), http.StatusBadRequest, `{"error":"malformed_event","message":"the body is not a Glomo webhook event"}`},
+		{"unsigned", Post(path, "application/json", `{}`), http.StatusUnauthorized, `{"error":"signature_missing","message":"the X-Glomopay-Signature header is missing"}`},
+	}
+}

@@ -124,20 +124,40 @@ func Run(ctx context.Context, name string, router Router, args []string, getenv 
 	return nil
 }
 
-// Webhook returns the webhook handler the shop's configuration asks for:
-// glomo's, built from s.WebhookOptions(), when it has a webhook secret;
-// otherwise nil and the shop's own handler answering 503
-// webhooks_disabled, as the net/http version does.
-func Webhook(s *shop.Shop) (*glomo.WebhookHandler, http.Handler, error) {
+// Handlers are the glomo pieces a framework demo mounts, built from the
+// shop's configuration.
+type Handlers struct {
+	// Headers is the COOP and CSP fix-up for every page.
+	Headers *glomo.HeaderFixer
+	// Results answers the callbackUrl redirect and the page's posted result.
+	Results *glomo.ResultHandler
+	// Webhooks is glomo's webhook handler when the shop has a webhook
+	// secret; otherwise nil, and WebhooksDisabled answers 503
+	// webhooks_disabled, as the net/http version does.
+	Webhooks         *glomo.WebhookHandler
+	WebhooksDisabled http.Handler
+}
+
+// NewHandlers builds the Handlers of s.
+func NewHandlers(s *shop.Shop) (Handlers, error) {
+	var h Handlers
+	var err error
+	if h.Headers, err = glomo.NewHeaders(s.HeaderOptions()...); err != nil {
+		return h, err
+	}
+	if h.Results, err = glomo.NewResultHandler(s.ResultHandlerOptions()); err != nil {
+		return h, err
+	}
 	if s.Config().WebhookSecret == "" {
 		for _, rt := range s.Routes() {
 			if rt.Path == shop.PathWebhook {
-				return nil, rt.Handler, nil
+				h.WebhooksDisabled = rt.Handler
+				return h, nil
 			}
 		}
 	}
-	wh, err := glomo.NewWebhookHandler(s.WebhookOptions())
-	return wh, nil, err
+	h.Webhooks, err = glomo.NewWebhookHandler(s.WebhookOptions())
+	return h, err
 }
 
 // The JSON bodies of the shop's refusals of unknown paths and methods,
