@@ -188,9 +188,9 @@ func ParseWebhookEvent(body []byte) (WebhookEvent, error) {
 	s := jsonScanner{b: body}
 	var haveEntity, haveEvent bool
 	s.ws()
-	err := s.object(0, func(key string) error {
+	err := s.object(0, func(key []byte) error {
 		var err error
-		switch key {
+		switch string(key) {
 		case "entity_type":
 			e.EntityType, err = s.stringValue()
 			haveEntity = err == nil
@@ -201,12 +201,12 @@ func ParseWebhookEvent(body []byte) (WebhookEvent, error) {
 			start := s.i
 			e.id, e.status = "", ""
 			if s.i < len(s.b) && s.b[s.i] == '{' {
-				err = s.object(1, func(k string) error {
+				err = s.object(1, func(k []byte) error {
 					var err error
 					switch {
-					case k == "id" && s.peek() == '"':
+					case string(k) == "id" && s.peek() == '"':
 						e.id, err = s.stringValue()
-					case k == "status" && s.peek() == '"':
+					case string(k) == "status" && s.peek() == '"':
 						e.status, err = s.stringValue()
 					default:
 						err = s.skipValue(2)

@@ -1,8 +1,15 @@
 package glomo
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"testing"
+	"testing/iotest"
 )
 
 // FuzzParseWebhookEvent checks the scanner never panics and agrees with
@@ -13,6 +20,7 @@ func FuzzParseWebhookEvent(f *testing.F) {
 		`{"entity_type":"orders","event_type":"paid","data":{"id":"order_\u0031","status":"paid","n":[1,-2.5e3,true,null,{}]}}`,
 		`{"entity_type":"webhook_test","event_type":"test"}`,
 		`{"entity_type":"a","event_type":"b","data":"x\"y\\"}`,
+		`{"entity_type":"payment","event_type":"in_progress","data":{"status":"in_progress","id":"p"}}`,
 		`{"entity_type":1}`, `[]`, `{`, ``, `"s"`,
 	} {
 		f.Add([]byte(s))
@@ -46,12 +54,15 @@ func FuzzParseWebhookEvent(f *testing.F) {
 		}
 		var d map[string]json.RawMessage
 		if json.Unmarshal(m["data"], &d) == nil {
-			var id string
+			var id, status string
 			if raw := d["id"]; len(raw) > 0 && raw[0] == '"' {
 				_ = json.Unmarshal(raw, &id)
 			}
-			if e.ID() != id {
-				t.Fatalf("id %q, encoding/json says %q", e.ID(), id)
+			if raw := d["status"]; len(raw) > 0 && raw[0] == '"' {
+				_ = json.Unmarshal(raw, &status)
+			}
+			if e.ID() != id || e.Status() != status {
+				t.Fatalf("id %q, status %q; encoding/json says %q, %q", e.ID(), e.Status(), id, status)
 			}
 		}
 	})
@@ -79,6 +90,47 @@ func FuzzVerifyWebhook(f *testing.F) {
 		}
 		if VerifyWebhook(body, mutated, testSecret) == nil {
 			t.Fatalf("accepted mutated signature %q for %q", mutated, sig)
+		}
+	})
+}
+
+// FuzzWebhookHandlerSignature checks the handler's own read-and-hash path:
+// whatever the body and however it arrives, only its exact signature (in
+// either hex case) reaches Handle.
+func FuzzWebhookHandlerSignature(f *testing.F) {
+	f.Add([]byte(`{"entity_type":"payment","event_type":"success","data":{"id":"payt_1","status":"success"}}`), 5, byte(1), false)
+	f.Add([]byte(`{"entity_type":"orders","event_type":"paid","data":{"id":"order_1"}}`), 0, byte(0), true)
+	f.Fuzz(func(t *testing.T, body []byte, pos int, flip byte, chunked bool) {
+		var calls int
+		h, err := NewWebhookHandler(WebhookOptions{
+			Secrets: []WebhookSecret{"whsec_other", testSecret},
+			Handle:  func(context.Context, WebhookEvent) error { calls++; return nil },
+			Logger:  slog.New(slog.NewTextHandler(io.Discard, nil)),
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		sig := []byte(SignWebhook(body, testSecret))
+		if pos < 0 {
+			pos = -pos
+		}
+		i := pos % len(sig)
+		sig[i] ^= flip
+		exact := flip == 0 || (flip == 0x20 && sig[i] >= 'A' && sig[i] <= 'F')
+		r := httptest.NewRequest(http.MethodPost, "/", iotest.HalfReader(bytes.NewReader(body)))
+		r.Header.Set(WebhookSignatureHeader, string(sig))
+		if chunked {
+			r.ContentLength = -1
+		}
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		switch {
+		case !exact && calls > 0:
+			t.Fatalf("a mutated signature reached Handle (status %d)", w.Code)
+		case !exact && w.Code != http.StatusUnauthorized && w.Code != http.StatusBadRequest:
+			t.Fatalf("a mutated signature got %d", w.Code)
+		case exact && w.Code == http.StatusUnauthorized:
+			t.Fatalf("the right signature was refused: %s", w.Body)
 		}
 	})
 }

@@ -43,8 +43,9 @@ func (s *jsonScanner) peek() byte {
 }
 
 // object walks the object at s.i, calling member with each decoded key
-// while s.i is at the value; member must consume the value.
-func (s *jsonScanner) object(depth int, member func(key string) error) error {
+// while s.i is at the value; member must consume the value. The key may
+// alias the document: member must not keep it.
+func (s *jsonScanner) object(depth int, member func(key []byte) error) error {
 	if depth > maxJSONDepth {
 		return s.errorf("nested too deeply")
 	}
@@ -62,7 +63,7 @@ func (s *jsonScanner) object(depth int, member func(key string) error) error {
 		if s.peek() != '"' {
 			return s.errorf("want a member name")
 		}
-		key, err := s.stringValue()
+		key, err := s.key()
 		if err != nil {
 			return err
 		}
@@ -115,30 +116,91 @@ func (s *jsonScanner) skipString() ([]byte, error) {
 	}
 }
 
-// stringValue decodes the string at s.i. Plain ASCII takes a fast path;
-// anything with escapes, control bytes or non-ASCII goes through
-// encoding/json so that it validates and decodes exactly as Unmarshal does.
+// key decodes a member name. A plain one is returned as a slice of the
+// document, without allocating.
+func (s *jsonScanner) key() ([]byte, error) {
+	tok, err := s.skipString()
+	if err != nil {
+		return nil, err
+	}
+	if inner := tok[1 : len(tok)-1]; isPlainJSONString(inner) {
+		return inner, nil
+	}
+	v, err := s.decodeString(tok)
+	return []byte(v), err
+}
+
+// stringValue decodes the string at s.i. Plain ASCII takes a fast path,
+// which returns the package's own copy of the words Glomo sends as entity
+// and event types and statuses instead of allocating one; anything with
+// escapes, control bytes or non-ASCII goes through encoding/json so that
+// it validates and decodes exactly as Unmarshal does.
 func (s *jsonScanner) stringValue() (string, error) {
 	tok, err := s.skipString()
 	if err != nil {
 		return "", err
 	}
 	inner := tok[1 : len(tok)-1]
-	plain := true
-	for _, c := range inner {
-		if c < 0x20 || c == '\\' || c >= 0x80 {
-			plain = false
-			break
-		}
+	if !isPlainJSONString(inner) {
+		return s.decodeString(tok)
 	}
-	if plain {
-		return string(inner), nil
+	if w, ok := knownWord(inner); ok {
+		return w, nil
 	}
+	return string(inner), nil
+}
+
+func (s *jsonScanner) decodeString(tok []byte) (string, error) {
 	var v string
 	if err := json.Unmarshal(tok, &v); err != nil {
 		return "", s.errorf("invalid string")
 	}
 	return v, nil
+}
+
+// isPlainJSONString reports whether a string token's contents are printable
+// ASCII without escapes, and so are their own decoding.
+func isPlainJSONString(inner []byte) bool {
+	for _, c := range inner {
+		if c < 0x20 || c == '\\' || c >= 0x80 {
+			return false
+		}
+	}
+	return true
+}
+
+// knownWord returns the constant string equal to b for the entity types,
+// event types and statuses in Glomo's webhooks.
+func knownWord(b []byte) (string, bool) {
+	switch string(b) { // the compiler does not allocate for this conversion
+	case EntityPayment:
+		return EntityPayment, true
+	case EntityOrders:
+		return EntityOrders, true
+	case EntityWebhookTest:
+		return EntityWebhookTest, true
+	case EventTest:
+		return EventTest, true
+	case "success":
+		return "success", true
+	case "failed":
+		return "failed", true
+	case "paid":
+		return "paid", true
+	case "in_progress":
+		return "in_progress", true
+	case "action_required":
+		return "action_required", true
+	case "under_review":
+		return "under_review", true
+	case "cancelled":
+		return "cancelled", true
+	case "expired":
+		return "expired", true
+	case "active":
+		return "active", true
+	}
+	return "", false
 }
 
 // skipValue moves past any JSON value at s.i, checking its structure.
@@ -151,7 +213,7 @@ func (s *jsonScanner) skipValue(depth int) error {
 		_, err := s.skipString()
 		return err
 	case c == '{':
-		return s.object(depth, func(string) error { return s.skipValue(depth + 1) })
+		return s.object(depth, func([]byte) error { return s.skipValue(depth + 1) })
 	case c == '[':
 		s.i++
 		s.ws()

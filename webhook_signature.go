@@ -74,10 +74,7 @@ func VerifyWebhook(body []byte, signature string, secrets ...WebhookSecret) erro
 		return ErrWebhookMissingSignature
 	}
 	var want [sha256.Size]byte
-	if len(signature) != hex.EncodedLen(sha256.Size) {
-		return ErrWebhookMalformedSignature
-	}
-	if _, err := hex.Decode(want[:], []byte(signature)); err != nil {
+	if !decodeWebhookSignature(&want, signature) {
 		return ErrWebhookMalformedSignature
 	}
 	var sum [sha256.Size]byte
@@ -91,6 +88,16 @@ func VerifyWebhook(body []byte, signature string, secrets ...WebhookSecret) erro
 		}
 	}
 	return ErrWebhookSignature
+}
+
+// decodeWebhookSignature decodes a signature of exactly 64 hex digits, of
+// either case, into dst.
+func decodeWebhookSignature(dst *[sha256.Size]byte, signature string) bool {
+	if len(signature) != hex.EncodedLen(len(dst)) {
+		return false
+	}
+	_, err := hex.Decode(dst[:], []byte(signature))
+	return err == nil
 }
 
 // checkWebhookSecrets fails closed on a missing or empty secret.

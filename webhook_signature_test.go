@@ -1,6 +1,7 @@
 package glomo
 
 import (
+	"net/http"
 	"os"
 	"strings"
 	"testing"
@@ -68,4 +69,9 @@ func TestWebhookSecretRedacted(t *testing.T) {
 	for _, got := range []string{s.String(), s.GoString(), s.LogValue().String()} {
 		assert.NotContains(t, got, "do_not_print")
 	}
+}
+
+func TestWebhookSignatureHeaderIsCanonical(t *testing.T) {
+	// The handler indexes the header map with this constant directly.
+	assert.Equal(t, http.CanonicalHeaderKey(WebhookSignatureHeader), WebhookSignatureHeader)
 }

@@ -5,6 +5,8 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -12,6 +14,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"testing/iotest"
 	"time"
 
 	"github.com/stretchr/testify/assert"
@@ -338,4 +341,73 @@ func TestIsTerminalStatus(t *testing.T) {
 			assert.Equal(t, tt.want, IsTerminalStatus(tt.entity, tt.status))
 		})
 	}
+}
+
+func TestWebhookReadsAndHashesEveryBodyShape(t *testing.T) {
+	const maxBody = 4*hashChunk + 100
+	sizes := []int{300, hashChunk - 1, hashChunk, hashChunk + 1, 3*hashChunk + 7, maxBody}
+	readers := map[string]func(io.Reader) io.Reader{
+		"whole":      func(r io.Reader) io.Reader { return r },
+		"one byte":   iotest.OneByteReader,
+		"half reads": iotest.HalfReader,
+	}
+	for _, size := range sizes {
+		for rname, wrap := range readers {
+			for _, chunked := range []bool{false, true} {
+				for _, reuse := range []bool{false, true} {
+					if rname == "one byte" && size > hashChunk+1 {
+						continue // adds nothing over half reads, at a cost
+					}
+					name := fmt.Sprintf("%d/%s/chunked=%v/reuse=%v", size, rname, chunked, reuse)
+					t.Run(name, func(t *testing.T) {
+						// Signed with the second secret, so both states are fed.
+						h, rec, _ := newTestHandler(t, WebhookOptions{
+							Secrets:      []WebhookSecret{"whsec_new", testSecret},
+							MaxBodyBytes: maxBody, ReuseBuffers: reuse,
+						})
+						body := benchBody(size, size)
+						w := deliver(h, nil, SignWebhook(body, testSecret), func(r *http.Request) {
+							r.Body = io.NopCloser(wrap(bytes.NewReader(body)))
+							r.ContentLength = int64(len(body))
+							if chunked {
+								r.ContentLength = -1
+							}
+						})
+						require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+						require.Len(t, rec.events, 1)
+						if !reuse {
+							assert.Equal(t, body, rec.events[0].Raw)
+						}
+					})
+				}
+			}
+		}
+	}
+	t.Run("one byte over the cap, chunked", func(t *testing.T) {
+		h, rec, _ := newTestHandler(t, WebhookOptions{MaxBodyBytes: maxBody})
+		body := benchBody(maxBody+1, 1)
+		w := deliver(h, body, SignWebhook(body, testSecret), func(r *http.Request) { r.ContentLength = -1 })
+		assert.Equal(t, http.StatusRequestEntityTooLarge, w.Code)
+		assert.Zero(t, rec.calls.Load())
+	})
+	t.Run("body shorter than its Content-Length", func(t *testing.T) {
+		h, rec, _ := newTestHandler(t, WebhookOptions{})
+		body := paymentBody("payt_short", "success")
+		w := deliver(h, body, SignWebhook(body, testSecret), func(r *http.Request) { r.ContentLength = int64(len(body) + 10) })
+		assert.Equal(t, http.StatusBadRequest, w.Code)
+		assert.Zero(t, rec.calls.Load())
+	})
+}
+
+func TestWebhookEventOwnsItsBytesByDefault(t *testing.T) {
+	h, rec, _ := newTestHandler(t, WebhookOptions{})
+	first := paymentBody("payt_own1", "success")
+	second := paymentBody("payt_own2", "failed")
+	require.Equal(t, http.StatusOK, deliver(h, first, SignWebhook(first, testSecret)).Code)
+	require.Equal(t, http.StatusOK, deliver(h, second, SignWebhook(second, testSecret)).Code)
+	require.Len(t, rec.events, 2)
+	assert.Equal(t, first, rec.events[0].Raw, "a later delivery must not overwrite a kept event")
+	p, err := rec.events[0].Payment()
+	require.NoError(t, err)
+	assert.Equal(t, "payt_own1", p.ID)
 }
