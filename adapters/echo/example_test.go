@@ -71,16 +71,27 @@ func ExampleResult() {
 func ExampleWebhook() {
 	webhooks, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
 		Secrets: []glomo.WebhookSecret{"whsec_test"},
-		Handle: func(ctx context.Context, e glomo.WebhookEvent) error {
-			fmt.Println("event:", e.EntityType, e.EventType, e.ID())
+		// OnWebhook hands Handle the delivery's echo.Context; its request's
+		// context carries Handle's deadline for your database calls.
+		Handle: glomoecho.OnWebhook(func(c echo.Context, e glomo.WebhookEvent) error {
+			fmt.Println("event:", e.EntityType, e.EventType, e.ID(), "at", c.Path())
 			return nil
-		},
+		}),
 	})
 	if err != nil {
 		panic(err)
 	}
 	e := echo.New()
-	e.POST("/webhooks/glomo", glomoecho.Webhook(webhooks))
+	logEvent := func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			err := next(c)
+			if ev, ok := glomoecho.Event(c); ok { // what middleware sees
+				fmt.Println("logged:", ev.DedupKey())
+			}
+			return err
+		}
+	}
+	e.POST("/webhooks/glomo", glomoecho.Webhook(webhooks), logEvent)
 
 	req := glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success",
 		map[string]string{"id": "payt_1", "status": "success"}, "whsec_test")
@@ -88,6 +99,7 @@ func ExampleWebhook() {
 	e.ServeHTTP(rec, req)
 	fmt.Print(rec.Code, " ", rec.Body.String())
 	// Output:
-	// event: payment success payt_1
+	// event: payment success payt_1 at /webhooks/glomo
+	// logged: payment|payt_1|success|success
 	// 200 {"status":"processed"}
 }

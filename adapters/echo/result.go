@@ -2,17 +2,21 @@ package glomoecho
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/glomokit/glomo"
 	"github.com/labstack/echo/v4"
 )
 
-// paymentKey is the echo context key of the verified payment.
-const paymentKey = "github.com/glomokit/glomo/adapters/echo.Payment"
+// Keys of the verified payment and webhook event in an echo.Context.
+const (
+	paymentKey = "github.com/glomokit/glomo/adapters/echo.Payment"
+	eventKey   = "github.com/glomokit/glomo/adapters/echo.WebhookEvent"
+)
 
 // responderKey carries the request's responder in the request that Result
-// hands to the glomo.ResultHandler, for OnResult.
+// and Webhook hand to glomo's handlers, for OnResult and OnWebhook.
 type responderKey struct{}
 
 // Result returns an echo handler serving h: the callbackUrl redirect (GET)
@@ -68,17 +72,55 @@ func Payment(c echo.Context) (glomo.Payment, bool) {
 
 // Webhook returns an echo handler serving h, Glomo's webhook deliveries
 // (POST). Refusals are returned as an *echo.HTTPError whose Message is a
-// glomo.ErrorBody. The verified event goes to h's Handle function; glomo
-// does not expose it to the request's handlers.
+// glomo.ErrorBody. The verified event goes to h's Handle function, which
+// [OnWebhook] lets you write with echo.
 func Webhook(h *glomo.WebhookHandler) echo.HandlerFunc {
 	if h == nil {
 		panic("glomoecho: Webhook needs a WebhookHandler")
 	}
 	return func(c echo.Context) error {
 		w := &responder{ResponseWriter: c.Response(), c: c}
-		h.ServeHTTP(w, c.Request())
+		r := c.Request()
+		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), responderKey{}, w)))
 		return w.err
 	}
+}
+
+// errNoEchoContext is what OnWebhook's Handle returns when the event did
+// not come through Webhook in the synchronous mode.
+var errNoEchoContext = errors.New("glomoecho.OnWebhook handles only events served by glomoecho.Webhook without Async")
+
+// OnWebhook returns a glomo.WebhookOptions.Handle that processes the
+// verified event with echo: it stores the event in c (see [Event]) and
+// calls handle with the delivery's echo.Context, whose request context
+// carries Handle's deadline while handle runs. handle's error, as with any
+// Handle, answers 500 so that Glomo retries.
+//
+// The handler must be served by [Webhook] and must not be Async: a queued
+// event runs after echo has recycled the delivery's context. Elsewhere the
+// returned function returns an error and never calls handle, so the event
+// stays unprocessed.
+func OnWebhook(handle func(c echo.Context, e glomo.WebhookEvent) error) func(context.Context, glomo.WebhookEvent) error {
+	return func(ctx context.Context, e glomo.WebhookEvent) error {
+		rw, ok := ctx.Value(responderKey{}).(*responder)
+		if !ok {
+			return errNoEchoContext
+		}
+		c := rw.c
+		req := c.Request()
+		c.SetRequest(req.WithContext(ctx))
+		defer c.SetRequest(req)
+		c.Set(eventKey, e)
+		return handle(c, e)
+	}
+}
+
+// Event returns the verified webhook event that [OnWebhook] handled for
+// c's request, and whether there is one: set for handle and for the
+// middleware around Webhook once it returns.
+func Event(c echo.Context) (glomo.WebhookEvent, bool) {
+	e, ok := c.Get(eventKey).(glomo.WebhookEvent)
+	return e, ok
 }
 
 // responder is the ResponseWriter glomo's handlers get: c's response, with

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -182,6 +183,91 @@ func TestWebhook(t *testing.T) {
 	}
 	require.Len(t, got, 1)
 	assert.Equal(t, adaptertest.Payment, got[0].ID())
+}
+
+func TestOnWebhook(t *testing.T) {
+	var (
+		handled     []glomo.WebhookEvent
+		hadDeadline bool
+		fail        = true
+		seenAround  []string
+	)
+	wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
+		Secrets: []glomo.WebhookSecret{adaptertest.WebhookSecret},
+		Handle: glomoecho.OnWebhook(func(c echo.Context, e glomo.WebhookEvent) error {
+			_, hadDeadline = c.Request().Context().Deadline()
+			got, ok := glomoecho.Event(c)
+			require.True(t, ok)
+			assert.Equal(t, e.DedupKey(), got.DedupKey())
+			handled = append(handled, e)
+			if fail {
+				fail = false
+				return errors.New("database down")
+			}
+			return nil
+		}),
+		Logger: adaptertest.Quiet,
+	})
+	require.NoError(t, err)
+	e := newEcho()
+	e.POST("/webhooks/glomo", glomoecho.Webhook(wh), func(next echo.HandlerFunc) echo.HandlerFunc {
+		return func(c echo.Context) error {
+			err := next(c)
+			_, deadline := c.Request().Context().Deadline()
+			assert.False(t, deadline, "the middleware around Webhook gets the request back")
+			if ev, ok := glomoecho.Event(c); ok && err == nil {
+				seenAround = append(seenAround, ev.ID())
+			}
+			return err
+		}
+	})
+
+	deliver := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success",
+			map[string]string{"id": "payt_on", "status": "success"}, adaptertest.WebhookSecret))
+		return rec
+	}
+	failed := deliver()
+	assert.Equal(t, http.StatusInternalServerError, failed.Code)
+	assert.JSONEq(t, `{"error":"internal_error","message":"the webhook could not be processed; it will be retried"}`, failed.Body.String())
+	assert.Equal(t, http.StatusOK, deliver().Code, "the retry is processed")
+	assert.Equal(t, http.StatusOK, deliver().Code, "a duplicate is acknowledged")
+	require.Len(t, handled, 2)
+	assert.Equal(t, "payt_on", handled[1].ID())
+	assert.True(t, hadDeadline, "handle's request carries Handle's deadline")
+	assert.Equal(t, []string{"payt_on"}, seenAround, "only the processed delivery leaves its event in c")
+}
+
+func TestOnWebhookOutsideWebhook(t *testing.T) {
+	for _, async := range []bool{false, true} {
+		t.Run(fmt.Sprintf("async=%v", async), func(t *testing.T) {
+			var calls int
+			wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
+				Secrets: []glomo.WebhookSecret{adaptertest.WebhookSecret},
+				Handle:  glomoecho.OnWebhook(func(echo.Context, glomo.WebhookEvent) error { calls++; return nil }),
+				Async:   async,
+				Logger:  adaptertest.Quiet,
+			})
+			require.NoError(t, err)
+			e := newEcho()
+			if async {
+				e.POST("/w", glomoecho.Webhook(wh)) // served by Webhook, but queued
+			} else {
+				e.POST("/w", echo.WrapHandler(wh)) // not served by Webhook
+			}
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, glomotest.NewWebhookRequest("/w", "payment", "success",
+				map[string]string{"id": "payt_x", "status": "success"}, adaptertest.WebhookSecret))
+			require.NoError(t, wh.Shutdown(context.Background()))
+			if async {
+				assert.Equal(t, http.StatusAccepted, rec.Code)
+			} else {
+				assert.Equal(t, http.StatusInternalServerError, rec.Code)
+			}
+			assert.Zero(t, calls, "handle must never see a recycled or missing echo context")
+		})
+	}
 }
 
 func TestHandlersPanicWithoutCore(t *testing.T) {

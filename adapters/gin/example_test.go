@@ -71,16 +71,21 @@ func ExampleResult() {
 func ExampleWebhook() {
 	webhooks, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
 		Secrets: []glomo.WebhookSecret{"whsec_test"},
-		Handle: func(ctx context.Context, e glomo.WebhookEvent) error {
-			fmt.Println("event:", e.EntityType, e.EventType, e.ID())
+		// OnWebhook hands Handle the delivery's *gin.Context; c.Request's
+		// context carries Handle's deadline for your database calls.
+		Handle: glomogin.OnWebhook(func(c *gin.Context, e glomo.WebhookEvent) error {
+			fmt.Println("event:", e.EntityType, e.EventType, e.ID(), "at", c.FullPath())
 			return nil
-		},
+		}),
 	})
 	if err != nil {
 		panic(err)
 	}
 	r := gin.New()
-	r.POST("/webhooks/glomo", glomogin.Webhook(webhooks))
+	r.POST("/webhooks/glomo", glomogin.Webhook(webhooks), func(c *gin.Context) {
+		e, _ := glomogin.Event(c) // what the handlers after Webhook see
+		fmt.Println("logged:", e.DedupKey())
+	})
 
 	req := glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success",
 		map[string]string{"id": "payt_1", "status": "success"}, "whsec_test")
@@ -88,6 +93,7 @@ func ExampleWebhook() {
 	r.ServeHTTP(rec, req)
 	fmt.Print(rec.Code, " ", rec.Body.String())
 	// Output:
-	// event: payment success payt_1
+	// event: payment success payt_1 at /webhooks/glomo
+	// logged: payment|payt_1|success|success
 	// 200 {"status":"processed"}
 }

@@ -2,17 +2,21 @@ package glomogin
 
 import (
 	"context"
+	"errors"
 	"net/http"
 
 	"github.com/gin-gonic/gin"
 	"github.com/glomokit/glomo"
 )
 
-// paymentKey is the gin context key of the verified payment.
-const paymentKey = "github.com/glomokit/glomo/adapters/gin.Payment"
+// Keys of the verified payment and webhook event in a *gin.Context.
+const (
+	paymentKey = "github.com/glomokit/glomo/adapters/gin.Payment"
+	eventKey   = "github.com/glomokit/glomo/adapters/gin.WebhookEvent"
+)
 
-// ginContextKey carries the *gin.Context in the request that Result hands
-// to the glomo.ResultHandler, for OnResult.
+// ginContextKey carries the *gin.Context in the request that Result and
+// Webhook hand to glomo's handlers, for OnResult and OnWebhook.
 type ginContextKey struct{}
 
 // Result returns a gin handler serving h: the callbackUrl redirect (GET)
@@ -68,15 +72,56 @@ func Payment(c *gin.Context) (glomo.Payment, bool) {
 
 // Webhook returns a gin handler serving h, Glomo's webhook deliveries
 // (POST). Refusals are answered with c.AbortWithStatusJSON(status,
-// glomo.ErrorBody). The verified event goes to h's Handle function; glomo
-// does not expose it to the request's handlers.
+// glomo.ErrorBody). The verified event goes to h's Handle function, which
+// [OnWebhook] lets you write with gin.
 func Webhook(h *glomo.WebhookHandler) gin.HandlerFunc {
 	if h == nil {
 		panic("glomogin: Webhook needs a WebhookHandler")
 	}
 	return func(c *gin.Context) {
-		h.ServeHTTP(responder{c.Writer, c}, c.Request)
+		r := c.Request.WithContext(context.WithValue(c.Request.Context(), ginContextKey{}, c))
+		h.ServeHTTP(responder{c.Writer, c}, r)
 	}
+}
+
+// errNoGinContext is what OnWebhook's Handle returns when the event did not
+// come through Webhook in the synchronous mode.
+var errNoGinContext = errors.New("glomogin.OnWebhook handles only events served by glomogin.Webhook without Async")
+
+// OnWebhook returns a glomo.WebhookOptions.Handle that processes the
+// verified event with gin: it stores the event in c (see [Event]) and calls
+// handle with the delivery's *gin.Context, whose c.Request.Context() carries
+// Handle's deadline while handle runs. handle's error, as with any Handle,
+// answers 500 so that Glomo retries.
+//
+// The handler must be served by [Webhook] and must not be Async: a queued
+// event runs after gin has recycled the delivery's context. Elsewhere the
+// returned function returns an error and never calls handle, so the event
+// stays unprocessed.
+func OnWebhook(handle func(c *gin.Context, e glomo.WebhookEvent) error) func(context.Context, glomo.WebhookEvent) error {
+	return func(ctx context.Context, e glomo.WebhookEvent) error {
+		c, ok := ctx.Value(ginContextKey{}).(*gin.Context)
+		if !ok {
+			return errNoGinContext
+		}
+		req := c.Request
+		c.Request = req.WithContext(ctx)
+		defer func() { c.Request = req }()
+		c.Set(eventKey, e)
+		return handle(c, e)
+	}
+}
+
+// Event returns the verified webhook event that [OnWebhook] handled for
+// c's request, and whether there is one: set for handle and for every
+// handler and middleware that runs after it.
+func Event(c *gin.Context) (glomo.WebhookEvent, bool) {
+	v, ok := c.Get(eventKey)
+	if !ok {
+		return glomo.WebhookEvent{}, false
+	}
+	e, ok := v.(glomo.WebhookEvent)
+	return e, ok
 }
 
 // responder is the ResponseWriter glomo's handlers get: c's writer, with
