@@ -1,12 +1,14 @@
 package glomoecho_test
 
 import (
+	"context"
 	"net/http"
 	"net/http/httptest"
 	"testing"
 
 	"github.com/glomokit/glomo"
 	glomoecho "github.com/glomokit/glomo/adapters/echo"
+	"github.com/glomokit/glomo/internal/adaptertest"
 	"github.com/labstack/echo/v4"
 )
 
@@ -38,4 +40,37 @@ func BenchmarkHeaders(b *testing.B) { runEcho(b, benchmarkEcho(glomoecho.Headers
 
 func BenchmarkHeadersWithNonce(b *testing.B) {
 	runEcho(b, benchmarkEcho(glomoecho.Headers(glomo.WithNonce())))
+}
+
+// BenchmarkResult compares Result with the core handler mounted through
+// echo.WrapHandler, on a verified payment.success post.
+func BenchmarkResult(b *testing.B) {
+	h := adaptertest.NewResultHandler(b, nil)
+	for _, c := range []struct {
+		name    string
+		handler echo.HandlerFunc
+	}{{"core", echo.WrapHandler(h)}, {"glomoecho", glomoecho.Result(h)}} {
+		b.Run(c.name, func(b *testing.B) {
+			e := newEcho()
+			e.POST("/r", c.handler)
+			adaptertest.Bench(b, e, adaptertest.ResultRequests("/r"))
+		})
+	}
+}
+
+// BenchmarkWebhook compares Webhook and OnWebhook with the core handler
+// mounted through echo.WrapHandler, on a verified delivery.
+func BenchmarkWebhook(b *testing.B) {
+	core := adaptertest.NewBenchWebhookHandler(b, func(context.Context, glomo.WebhookEvent) error { return nil })
+	adapted := adaptertest.NewBenchWebhookHandler(b, glomoecho.OnWebhook(func(echo.Context, glomo.WebhookEvent) error { return nil }))
+	for _, c := range []struct {
+		name    string
+		handler echo.HandlerFunc
+	}{{"core", echo.WrapHandler(core)}, {"glomoecho", glomoecho.Webhook(adapted)}} {
+		b.Run(c.name, func(b *testing.B) {
+			e := newEcho()
+			e.POST("/w", c.handler)
+			adaptertest.Bench(b, e, adaptertest.WebhookRequests("/w"))
+		})
+	}
 }

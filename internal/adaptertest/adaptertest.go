@@ -4,6 +4,8 @@
 package adaptertest
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -11,6 +13,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/glomokit/glomo"
 	"github.com/glomokit/glomo/glomotest"
@@ -79,5 +82,69 @@ func WebhookCases(path string) []WebhookCase {
 		{"wrong secret", glomotest.NewWebhookRequest(path, "payment", "success", data, "whsec_other"), http.StatusUnauthorized, `{"error":"signature_mismatch","message":"the signature does not match the body"}`},
 		{"not an event", glomotest.NewRawWebhookRequest(path, []byte(`[1]`), WebhookSecret), http.StatusBadRequest, `{"error":"malformed_event","message":"the body is not a Glomo webhook event"}`},
 		{"unsigned", Post(path, "application/json", `{}`), http.StatusUnauthorized, `{"error":"signature_missing","message":"the X-Glomopay-Signature header is missing"}`},
+	}
+}
+
+// ClaimAll is a glomo.EventStore that lets every delivery through, so a
+// benchmark that repeats one delivery runs the whole path each time.
+type ClaimAll struct{}
+
+// Claim always acquires.
+func (ClaimAll) Claim(context.Context, string, time.Duration) (glomo.Claim, error) {
+	return glomo.ClaimAcquired, nil
+}
+
+// Release does nothing.
+func (ClaimAll) Release(context.Context, string) error { return nil }
+
+// Done does nothing.
+func (ClaimAll) Done(context.Context, string) error { return nil }
+
+// NewBenchWebhookHandler returns a WebhookHandler for benchmarks: it
+// verifies with WebhookSecret, passes every delivery to handle (its store
+// is ClaimAll) and logs nothing.
+func NewBenchWebhookHandler(b testing.TB, handle func(context.Context, glomo.WebhookEvent) error) *glomo.WebhookHandler {
+	b.Helper()
+	h, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
+		Secrets: []glomo.WebhookSecret{WebhookSecret},
+		Handle:  handle, Store: ClaimAll{}, Logger: Quiet,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return h
+}
+
+// ResultRequests returns a function building, on each call, the signed
+// payment.success post of SuccessJSON(Order) to target.
+func ResultRequests(target string) func() *http.Request {
+	body := SuccessJSON(Order)
+	return func() *http.Request { return Post(target, "application/json", body) }
+}
+
+// WebhookRequests returns a function building, on each call, the same
+// delivery of a payment event signed with WebhookSecret to target. The
+// body is signed once, so a benchmark does not time the signing.
+func WebhookRequests(target string) func() *http.Request {
+	signed := glomotest.NewWebhookRequest(target, "payment", "success",
+		map[string]string{"id": Payment, "status": "success"}, WebhookSecret)
+	body, err := io.ReadAll(signed.Body)
+	if err != nil {
+		panic(err)
+	}
+	header := signed.Header
+	return func() *http.Request {
+		r := httptest.NewRequest(http.MethodPost, target, bytes.NewReader(body))
+		r.Header = header.Clone()
+		return r
+	}
+}
+
+// Bench serves b.N requests built by next through h.
+func Bench(b *testing.B, h http.Handler, next func() *http.Request) {
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		h.ServeHTTP(httptest.NewRecorder(), next())
 	}
 }
