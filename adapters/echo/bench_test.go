@@ -42,20 +42,30 @@ func BenchmarkHeadersWithNonce(b *testing.B) {
 	runEcho(b, benchmarkEcho(glomoecho.Headers(glomo.WithNonce())))
 }
 
+// route is a handler to benchmark under a name.
+type route struct {
+	name    string
+	handler echo.HandlerFunc
+}
+
+// benchRoutes benchmarks each route's handler mounted for POST on path,
+// on requests built by next.
+func benchRoutes(b *testing.B, path string, next func() *http.Request, routes ...route) {
+	for _, rt := range routes {
+		b.Run(rt.name, func(b *testing.B) {
+			r := newEcho()
+			r.POST(path, rt.handler)
+			adaptertest.Bench(b, r, next)
+		})
+	}
+}
+
 // BenchmarkResult compares Result with the core handler mounted through
 // echo.WrapHandler, on a verified payment.success post.
 func BenchmarkResult(b *testing.B) {
 	h := adaptertest.NewResultHandler(b, nil)
-	for _, c := range []struct {
-		name    string
-		handler echo.HandlerFunc
-	}{{"core", echo.WrapHandler(h)}, {"glomoecho", glomoecho.Result(h)}} {
-		b.Run(c.name, func(b *testing.B) {
-			e := newEcho()
-			e.POST("/r", c.handler)
-			adaptertest.Bench(b, e, adaptertest.ResultRequests("/r"))
-		})
-	}
+	benchRoutes(b, "/r", adaptertest.ResultRequests("/r"),
+		route{"core", echo.WrapHandler(h)}, route{"glomoecho", glomoecho.Result(h)})
 }
 
 // BenchmarkWebhook compares Webhook and OnWebhook with the core handler
@@ -63,14 +73,6 @@ func BenchmarkResult(b *testing.B) {
 func BenchmarkWebhook(b *testing.B) {
 	core := adaptertest.NewBenchWebhookHandler(b, func(context.Context, glomo.WebhookEvent) error { return nil })
 	adapted := adaptertest.NewBenchWebhookHandler(b, glomoecho.OnWebhook(func(echo.Context, glomo.WebhookEvent) error { return nil }))
-	for _, c := range []struct {
-		name    string
-		handler echo.HandlerFunc
-	}{{"core", echo.WrapHandler(core)}, {"glomoecho", glomoecho.Webhook(adapted)}} {
-		b.Run(c.name, func(b *testing.B) {
-			e := newEcho()
-			e.POST("/w", c.handler)
-			adaptertest.Bench(b, e, adaptertest.WebhookRequests("/w"))
-		})
-	}
+	benchRoutes(b, "/w", adaptertest.WebhookRequests("/w"),
+		route{"core", echo.WrapHandler(core)}, route{"glomoecho", glomoecho.Webhook(adapted)})
 }

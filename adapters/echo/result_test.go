@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -187,9 +186,8 @@ func TestWebhook(t *testing.T) {
 
 func TestOnWebhook(t *testing.T) {
 	var (
-		handled     []glomo.WebhookEvent
+		handled     adaptertest.FailFirst
 		hadDeadline bool
-		fail        = true
 		seenAround  []string
 	)
 	wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
@@ -199,12 +197,7 @@ func TestOnWebhook(t *testing.T) {
 			got, ok := glomoecho.Event(c)
 			require.True(t, ok)
 			assert.Equal(t, e.DedupKey(), got.DedupKey())
-			handled = append(handled, e)
-			if fail {
-				fail = false
-				return errors.New("database down")
-			}
-			return nil
+			return handled.Handle(e)
 		}),
 		Logger: adaptertest.Quiet,
 	})
@@ -222,52 +215,28 @@ func TestOnWebhook(t *testing.T) {
 		}
 	})
 
-	deliver := func() *httptest.ResponseRecorder {
-		rec := httptest.NewRecorder()
-		e.ServeHTTP(rec, glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success",
-			map[string]string{"id": "payt_on", "status": "success"}, adaptertest.WebhookSecret))
-		return rec
-	}
-	failed := deliver()
-	assert.Equal(t, http.StatusInternalServerError, failed.Code)
-	assert.JSONEq(t, `{"error":"internal_error","message":"the webhook could not be processed; it will be retried"}`, failed.Body.String())
-	assert.Equal(t, http.StatusOK, deliver().Code, "the retry is processed")
-	assert.Equal(t, http.StatusOK, deliver().Code, "a duplicate is acknowledged")
-	require.Len(t, handled, 2)
-	assert.Equal(t, "payt_on", handled[1].ID())
+	adaptertest.CheckRetriedDelivery(t, e, "/webhooks/glomo")
+	require.Len(t, handled.Events, 2)
+	assert.Equal(t, "payt_on", handled.Events[1].ID())
 	assert.True(t, hadDeadline, "handle's request carries Handle's deadline")
 	assert.Equal(t, []string{"payt_on"}, seenAround, "only the processed delivery leaves its event in c")
 }
 
 func TestOnWebhookOutsideWebhook(t *testing.T) {
-	for _, async := range []bool{false, true} {
-		t.Run(fmt.Sprintf("async=%v", async), func(t *testing.T) {
-			var calls int
-			wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
-				Secrets: []glomo.WebhookSecret{adaptertest.WebhookSecret},
-				Handle:  glomoecho.OnWebhook(func(echo.Context, glomo.WebhookEvent) error { calls++; return nil }),
-				Async:   async,
-				Logger:  adaptertest.Quiet,
-			})
-			require.NoError(t, err)
+	adaptertest.CheckOnWebhookOutsideWebhook(t,
+		func(called func()) func(context.Context, glomo.WebhookEvent) error {
+			return glomoecho.OnWebhook(func(echo.Context, glomo.WebhookEvent) error { called(); return nil })
+		},
+		func(wh *glomo.WebhookHandler) http.Handler {
 			e := newEcho()
-			if async {
-				e.POST("/w", glomoecho.Webhook(wh)) // served by Webhook, but queued
-			} else {
-				e.POST("/w", echo.WrapHandler(wh)) // not served by Webhook
-			}
-			rec := httptest.NewRecorder()
-			e.ServeHTTP(rec, glomotest.NewWebhookRequest("/w", "payment", "success",
-				map[string]string{"id": "payt_x", "status": "success"}, adaptertest.WebhookSecret))
-			require.NoError(t, wh.Shutdown(context.Background()))
-			if async {
-				assert.Equal(t, http.StatusAccepted, rec.Code)
-			} else {
-				assert.Equal(t, http.StatusInternalServerError, rec.Code)
-			}
-			assert.Zero(t, calls, "handle must never see a recycled or missing echo context")
+			e.POST("/w", echo.WrapHandler(wh))
+			return e
+		},
+		func(wh *glomo.WebhookHandler) http.Handler {
+			e := newEcho()
+			e.POST("/w", glomoecho.Webhook(wh))
+			return e
 		})
-	}
 }
 
 func TestHandlersPanicWithoutCore(t *testing.T) {

@@ -45,20 +45,30 @@ func BenchmarkHeadersWithNonce(b *testing.B) {
 	runEngine(b, benchmarkEngine(glomogin.Headers(glomo.WithNonce())))
 }
 
+// route is a handler to benchmark under a name.
+type route struct {
+	name    string
+	handler gin.HandlerFunc
+}
+
+// benchRoutes benchmarks each route's handler mounted for POST on path,
+// on requests built by next.
+func benchRoutes(b *testing.B, path string, next func() *http.Request, routes ...route) {
+	for _, rt := range routes {
+		b.Run(rt.name, func(b *testing.B) {
+			r := gin.New()
+			r.POST(path, rt.handler)
+			adaptertest.Bench(b, r, next)
+		})
+	}
+}
+
 // BenchmarkResult compares Result with the core handler mounted through
 // gin.WrapH, on a verified payment.success post.
 func BenchmarkResult(b *testing.B) {
 	h := adaptertest.NewResultHandler(b, nil)
-	for _, c := range []struct {
-		name    string
-		handler gin.HandlerFunc
-	}{{"core", gin.WrapH(h)}, {"glomogin", glomogin.Result(h)}} {
-		b.Run(c.name, func(b *testing.B) {
-			r := gin.New()
-			r.POST("/r", c.handler)
-			adaptertest.Bench(b, r, adaptertest.ResultRequests("/r"))
-		})
-	}
+	benchRoutes(b, "/r", adaptertest.ResultRequests("/r"),
+		route{"core", gin.WrapH(h)}, route{"glomogin", glomogin.Result(h)})
 }
 
 // BenchmarkWebhook compares Webhook and OnWebhook with the core handler
@@ -66,14 +76,6 @@ func BenchmarkResult(b *testing.B) {
 func BenchmarkWebhook(b *testing.B) {
 	core := adaptertest.NewBenchWebhookHandler(b, func(context.Context, glomo.WebhookEvent) error { return nil })
 	adapted := adaptertest.NewBenchWebhookHandler(b, glomogin.OnWebhook(func(*gin.Context, glomo.WebhookEvent) error { return nil }))
-	for _, c := range []struct {
-		name    string
-		handler gin.HandlerFunc
-	}{{"core", gin.WrapH(core)}, {"glomogin", glomogin.Webhook(adapted)}} {
-		b.Run(c.name, func(b *testing.B) {
-			r := gin.New()
-			r.POST("/w", c.handler)
-			adaptertest.Bench(b, r, adaptertest.WebhookRequests("/w"))
-		})
-	}
+	benchRoutes(b, "/w", adaptertest.WebhookRequests("/w"),
+		route{"core", gin.WrapH(core)}, route{"glomogin", glomogin.Webhook(adapted)})
 }

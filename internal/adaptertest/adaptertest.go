@@ -7,16 +7,21 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/glomokit/glomo"
 	"github.com/glomokit/glomo/glomotest"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 // The secrets and ids of the fixtures.
@@ -147,4 +152,70 @@ func Bench(b *testing.B, h http.Handler, next func() *http.Request) {
 	for i := 0; i < b.N; i++ {
 		h.ServeHTTP(httptest.NewRecorder(), next())
 	}
+}
+
+// CheckRetriedDelivery posts one signed payment event (id "payt_on") to
+// path on h three times. h's Handle must fail the first time only: the
+// answers must be 500 with glomo's internal_error body, then 200 (Glomo's
+// retry is processed), then 200 (a duplicate, acknowledged).
+func CheckRetriedDelivery(t *testing.T, h http.Handler, path string) {
+	t.Helper()
+	deliver := func() *httptest.ResponseRecorder {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, glomotest.NewWebhookRequest(path, "payment", "success",
+			map[string]string{"id": "payt_on", "status": "success"}, WebhookSecret))
+		return rec
+	}
+	failed := deliver()
+	assert.Equal(t, http.StatusInternalServerError, failed.Code)
+	assert.JSONEq(t, `{"error":"internal_error","message":"the webhook could not be processed; it will be retried"}`, failed.Body.String())
+	assert.Equal(t, http.StatusOK, deliver().Code, "the retry is processed")
+	assert.Equal(t, http.StatusOK, deliver().Code, "a duplicate is acknowledged")
+}
+
+// CheckOnWebhookOutsideWebhook checks that an adapter's OnWebhook never
+// runs its function where the framework context is missing or recycled.
+// newHandle returns the adapter's OnWebhook over a function that calls
+// called. The handler is served once by mountPlain (the core handler
+// mounted without the adapter: 500, Handle failed) and once, Async, by
+// mountAdapter (the adapter's Webhook: 202, then the queued Handle fails).
+func CheckOnWebhookOutsideWebhook(t *testing.T, newHandle func(called func()) func(context.Context, glomo.WebhookEvent) error,
+	mountPlain, mountAdapter func(*glomo.WebhookHandler) http.Handler) {
+	for _, async := range []bool{false, true} {
+		t.Run(fmt.Sprintf("async=%v", async), func(t *testing.T) {
+			var calls atomic.Int32
+			wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
+				Secrets: []glomo.WebhookSecret{WebhookSecret},
+				Handle:  newHandle(func() { calls.Add(1) }),
+				Async:   async,
+				Logger:  Quiet,
+			})
+			require.NoError(t, err)
+			mount, want := mountPlain, http.StatusInternalServerError
+			if async {
+				mount, want = mountAdapter, http.StatusAccepted
+			}
+			rec := httptest.NewRecorder()
+			mount(wh).ServeHTTP(rec, glomotest.NewWebhookRequest("/w", "payment", "success",
+				map[string]string{"id": "payt_x", "status": "success"}, WebhookSecret))
+			require.NoError(t, wh.Shutdown(context.Background()))
+			assert.Equal(t, want, rec.Code)
+			assert.Zero(t, calls.Load(), "OnWebhook must never run without a live framework context")
+		})
+	}
+}
+
+// FailFirst records the webhook events it is given and fails on the first,
+// as a Handle whose database was down once.
+type FailFirst struct {
+	Events []glomo.WebhookEvent
+}
+
+// Handle records e and returns an error the first time.
+func (f *FailFirst) Handle(e glomo.WebhookEvent) error {
+	f.Events = append(f.Events, e)
+	if len(f.Events) == 1 {
+		return errors.New("database down")
+	}
+	return nil
 }
