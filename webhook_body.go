@@ -67,7 +67,9 @@ func (set *macSet) matches(want *[sha256.Size]byte) bool {
 // arrives, and reports whether it carries the signature want. The buffer
 // is sized from Content-Length when the client sent one (net/http enforces
 // it), else grown up to the cap. The body is held in memory once: the
-// hash reads the buffer, it keeps no copy.
+// hash reads the buffer, it keeps no copy. (A body without Content-Length
+// grows by doubling, so while it grows the outgrown buffers are garbage
+// until the next collection.)
 func (h *WebhookHandler) readSignedBody(r *http.Request, want *[sha256.Size]byte) (body []byte, buf *[]byte, signed bool, err error) {
 	macs := h.macs.Get().(*macSet)
 	defer h.macs.Put(macs)
