@@ -78,7 +78,7 @@ type WebhookOptions struct {
 	// ReuseBuffers recycles request body buffers through a pool, which
 	// saves an allocation, its zeroing and the garbage per delivery. It
 	// matters for large bodies in a process with a small heap: a fresh
-	// 1 MiB buffer then costs about half as much as its HMAC (see
+	// 1 MiB buffer then costs almost half as much as its HMAC (see
 	// BENCHMARKS.md). It changes the contract of Handle: the event's Raw
 	// and Data are valid only until Handle returns; copy them
 	// (bytes.Clone) to keep them. The typed accessors return copies and

@@ -10,7 +10,8 @@
 // that return bad client input as an *echo.HTTPError whose Message is a
 // glomo.ErrorBody, which echo's default error handler sends as glomo's
 // JSON body {"error": code, "message": text}. [OnResult] renders a result
-// with echo and [Payment] reads the verified payment from the echo.Context.
+// with echo and [Payment] reads the verified payment from the echo.Context,
+// as [OnWebhook] processes a webhook event with echo and [Event] reads it.
 //
 // # Compatibility
 //

@@ -8,7 +8,8 @@
 // become gin handlers ([Result], [Webhook]) that answer bad client input
 // through c.AbortWithStatusJSON with glomo's JSON error body
 // {"error": code, "message": text}; [OnResult] renders a result with gin
-// and [Payment] reads the verified payment from the *gin.Context.
+// and [Payment] reads the verified payment from the *gin.Context, as
+// [OnWebhook] processes a webhook event with gin and [Event] reads it.
 //
 // # Compatibility
 //
