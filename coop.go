@@ -59,15 +59,16 @@ func NewCOOPFixer(opts COOPOptions) *HeaderFixer {
 }
 
 // ExemptCOOP tells the COOP fix-up of this response (from COOP, NewCOOP or
-// Headers) to leave its Cross-Origin-Opener-Policy headers as the
-// application writes them. Call it from a handler or an inner middleware
-// before the response is written. It reports whether a fix-up was found
-// behind w (through Unwrap chains).
+// Headers, or a framework adapter's middleware) to leave its
+// Cross-Origin-Opener-Policy headers as the application writes them. Call
+// it from a handler or an inner middleware before the response is written.
+// It reports whether a fix-up was found behind w (through Unwrap chains):
+// every writer there that implements COOPExempter is told.
 func ExemptCOOP(w http.ResponseWriter) bool {
 	found := false
 	for w != nil {
-		if g, ok := w.(interface{ glomoWriter() *commitWriter }); ok {
-			g.glomoWriter().keepCOOP = true
+		if e, ok := w.(COOPExempter); ok {
+			e.ExemptCOOP()
 			found = true
 		}
 		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
@@ -77,6 +78,15 @@ func ExemptCOOP(w http.ResponseWriter) bool {
 		w = u.Unwrap()
 	}
 	return found
+}
+
+// COOPExempter is implemented by the response writers that apply a
+// HeaderFixer: this package's own, and those of framework adapters, which
+// then fix an exempted response with FixExemptingCOOP. ExemptCOOP finds
+// them.
+type COOPExempter interface {
+	// ExemptCOOP marks the response as exempt from the COOP fix-up.
+	ExemptCOOP()
 }
 
 // isolationWarned makes the loss-of-isolation warning once per process.

@@ -54,6 +54,11 @@ func (f *HeaderFixer) Prepare(r *http.Request) *http.Request {
 // Prepare returned; net/http users want Handler instead.
 func (f *HeaderFixer) Fix(h http.Header, r *http.Request) { f.fix(h, r, false) }
 
+// FixExemptingCOOP is Fix for a response exempted with ExemptCOOP: the CSP
+// fix-up applies and the COOP headers stay as the application wrote them.
+// Adapters whose writers implement COOPExempter call it for such responses.
+func (f *HeaderFixer) FixExemptingCOOP(h http.Header, r *http.Request) { f.fix(h, r, true) }
+
 func (f *HeaderFixer) fix(h http.Header, r *http.Request, keepCOOP bool) {
 	if f.coop && !keepCOOP {
 		fixCOOPHeaders(h, f.logger)

@@ -35,8 +35,8 @@ type commitWriter struct {
 	keepCOOP bool
 }
 
-// glomoWriter lets ExemptCOOP find the wrapper behind any variant.
-func (w *commitWriter) glomoWriter() *commitWriter { return w }
+// ExemptCOOP implements COOPExempter; every variant has it.
+func (w *commitWriter) ExemptCOOP() { w.keepCOOP = true }
 
 func (w *commitWriter) commitOnce() {
 	if !w.committed {

@@ -11,11 +11,9 @@ import (
 // first Write, and on a Flush or a write that reaches the response's writer
 // directly, which skip that hook. When the handler returns without writing,
 // the headers are fixed then, and again if echo's error handler writes.
-// Requests that f skips (COOPOptions.Skip, WithSkip) pass untouched. It
-// panics if f is nil.
-//
-// Unlike the net/http middleware it does not see glomo.ExemptCOOP; exempt
-// routes with COOPOptions.Skip or WithSkip instead.
+// Requests that f skips (COOPOptions.Skip, WithSkip) pass untouched; a
+// handler exempts its response from the COOP fix-up with
+// glomo.ExemptCOOP(c.Response()). It panics if f is nil.
 func Middleware(f *glomo.HeaderFixer) echo.MiddlewareFunc {
 	if f == nil {
 		panic("glomoecho: Middleware needs a HeaderFixer")
@@ -37,7 +35,7 @@ func Middleware(f *glomo.HeaderFixer) echo.MiddlewareFunc {
 				// Either net/http sends the headers as they are once this
 				// returns, or echo's error handler writes a response, which
 				// runs the Before hook again; the fix-ups are idempotent.
-				f.Fix(res.Header(), req)
+				w.fixHeaders()
 			}
 			return err
 		}

@@ -300,3 +300,33 @@ func TestFlushUnsupportedKeepsHeadersOpen(t *testing.T) {
 	assert.Equal(t, glomo.COOPAllowPopups, rec.Result().Header.Get(headerCOOP))
 	assert.Equal(t, mergedPolicy, rec.Result().Header.Get(headerCSP))
 }
+
+func TestExemptCOOP(t *testing.T) {
+	writes := map[string]func(c echo.Context) error{
+		"String":          func(c echo.Context) error { return c.String(http.StatusOK, "page") },
+		"Flush":           func(c echo.Context) error { c.Response().Flush(); return nil },
+		"nothing written": func(echo.Context) error { return nil },
+	}
+	for name, write := range writes {
+		t.Run(name, func(t *testing.T) {
+			e := newEcho(glomoecho.Headers())
+			e.GET("/", func(c echo.Context) error {
+				isolate(c)
+				assert.True(t, glomo.ExemptCOOP(c.Response()), "the middleware's writer is found")
+				return write(c)
+			})
+			rec := httptest.NewRecorder()
+			e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+			res := rec.Result()
+			assert.Equal(t, "same-origin", res.Header.Get(headerCOOP), "an exempt response keeps its COOP")
+			assert.Equal(t, mergedPolicy, res.Header.Get(headerCSP), "its CSP is still merged")
+		})
+	}
+	t.Run("without the middleware", func(t *testing.T) {
+		found := true
+		e := newEcho()
+		e.GET("/", func(c echo.Context) error { found = glomo.ExemptCOOP(c.Response()); return nil })
+		e.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+		assert.False(t, found)
+	})
+}

@@ -15,15 +15,32 @@ type commitWriter struct {
 	fix       *glomo.HeaderFixer
 	req       *http.Request
 	committed bool
+	keepCOOP  bool // set by glomo.ExemptCOOP
 }
 
-var _ http.Flusher = (*commitWriter)(nil)
+var (
+	_ http.Flusher       = (*commitWriter)(nil)
+	_ glomo.COOPExempter = (*commitWriter)(nil)
+)
+
+// ExemptCOOP implements glomo.COOPExempter: the response keeps the COOP
+// headers the handler writes.
+func (w *commitWriter) ExemptCOOP() { w.keepCOOP = true }
 
 func (w *commitWriter) commit() {
 	if !w.committed {
 		w.committed = true
-		w.fix.Fix(w.ResponseWriter.Header(), w.req)
+		w.fixHeaders()
 	}
+}
+
+// fixHeaders applies the fix-ups to the headers now.
+func (w *commitWriter) fixHeaders() {
+	if w.keepCOOP {
+		w.fix.FixExemptingCOOP(w.ResponseWriter.Header(), w.req)
+		return
+	}
+	w.fix.Fix(w.ResponseWriter.Header(), w.req)
 }
 
 // WriteHeader fixes the headers, unless for a 1xx informational status,

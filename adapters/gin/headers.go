@@ -11,10 +11,8 @@ import (
 // when the handlers return without writing, just before gin sends the
 // headers itself. Headers set by the handlers after it in the chain are
 // therefore corrected too. Requests that f skips (COOPOptions.Skip,
-// WithSkip) pass untouched. It panics if f is nil.
-//
-// Unlike the net/http middleware it does not see glomo.ExemptCOOP; exempt
-// routes with COOPOptions.Skip or WithSkip instead.
+// WithSkip) pass untouched; a handler exempts its response from the COOP
+// fix-up with glomo.ExemptCOOP(c.Writer). It panics if f is nil.
 func Middleware(f *glomo.HeaderFixer) gin.HandlerFunc {
 	if f == nil {
 		panic("glomogin: Middleware needs a HeaderFixer")
@@ -34,7 +32,7 @@ func Middleware(f *glomo.HeaderFixer) gin.HandlerFunc {
 		// renderer, say), and w fixes the headers again then; the fix-ups
 		// are idempotent.
 		if !w.committed && !w.ResponseWriter.Written() {
-			f.Fix(w.ResponseWriter.Header(), w.req)
+			w.fixHeaders()
 		}
 	}
 }

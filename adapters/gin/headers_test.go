@@ -268,3 +268,34 @@ func TestWriterPassesThrough(t *testing.T) {
 	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	assert.Equal(t, http.StatusAccepted, rec.Code)
 }
+
+func TestExemptCOOP(t *testing.T) {
+	writes := map[string]func(c *gin.Context){
+		"String":          func(c *gin.Context) { c.String(http.StatusOK, "page") },
+		"Flush":           func(c *gin.Context) { c.Writer.Flush() },
+		"nothing written": func(*gin.Context) {},
+	}
+	for name, write := range writes {
+		t.Run(name, func(t *testing.T) {
+			r := gin.New()
+			r.Use(glomogin.Headers())
+			r.GET("/", func(c *gin.Context) {
+				isolate(c)
+				assert.True(t, glomo.ExemptCOOP(c.Writer), "the middleware's writer is found")
+				write(c)
+			})
+			rec := httptest.NewRecorder()
+			r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+			res := rec.Result()
+			assert.Equal(t, "same-origin", res.Header.Get(headerCOOP), "an exempt response keeps its COOP")
+			assert.Equal(t, mergedPolicy, res.Header.Get(headerCSP), "its CSP is still merged")
+		})
+	}
+	t.Run("without the middleware", func(t *testing.T) {
+		found := true
+		r := gin.New()
+		r.GET("/", func(c *gin.Context) { found = glomo.ExemptCOOP(c.Writer) })
+		r.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/", nil))
+		assert.False(t, found)
+	})
+}

@@ -20,22 +20,37 @@ type commitWriter struct {
 	fix       *glomo.HeaderFixer
 	req       *http.Request
 	committed bool
+	keepCOOP  bool // set by glomo.ExemptCOOP
 }
 
 var (
 	_ gin.ResponseWriter = (*commitWriter)(nil)
 	_ http.Flusher       = (*commitWriter)(nil)
 	_ http.Hijacker      = (*commitWriter)(nil)
+	_ glomo.COOPExempter = (*commitWriter)(nil)
 )
+
+// ExemptCOOP implements glomo.COOPExempter: the response keeps the COOP
+// headers the handlers write.
+func (w *commitWriter) ExemptCOOP() { w.keepCOOP = true }
 
 // commit fixes the headers unless they are fixed or already sent.
 func (w *commitWriter) commit() {
 	if !w.committed {
 		w.committed = true
 		if !w.ResponseWriter.Written() {
-			w.fix.Fix(w.ResponseWriter.Header(), w.req)
+			w.fixHeaders()
 		}
 	}
+}
+
+// fixHeaders applies the fix-ups to the headers now.
+func (w *commitWriter) fixHeaders() {
+	if w.keepCOOP {
+		w.fix.FixExemptingCOOP(w.ResponseWriter.Header(), w.req)
+		return
+	}
+	w.fix.Fix(w.ResponseWriter.Header(), w.req)
 }
 
 // WriteHeaderNow fixes the headers and sends them.
