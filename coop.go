@@ -81,9 +81,8 @@ func ExemptCOOP(w http.ResponseWriter) bool {
 }
 
 // COOPExempter is implemented by the response writers that apply a
-// HeaderFixer: this package's own, and those of framework adapters, which
-// then fix an exempted response with FixExemptingCOOP. ExemptCOOP finds
-// them.
+// HeaderFixer, through an embedded COOPExemption: this package's own and
+// those of framework adapters. ExemptCOOP finds them.
 type COOPExempter interface {
 	// ExemptCOOP marks the response as exempt from the COOP fix-up.
 	ExemptCOOP()

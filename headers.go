@@ -54,10 +54,22 @@ func (f *HeaderFixer) Prepare(r *http.Request) *http.Request {
 // Prepare returned; net/http users want Handler instead.
 func (f *HeaderFixer) Fix(h http.Header, r *http.Request) { f.fix(h, r, false) }
 
-// FixExemptingCOOP is Fix for a response exempted with ExemptCOOP: the CSP
-// fix-up applies and the COOP headers stay as the application wrote them.
-// Adapters whose writers implement COOPExempter call it for such responses.
-func (f *HeaderFixer) FixExemptingCOOP(h http.Header, r *http.Request) { f.fix(h, r, true) }
+// COOPExemption records ExemptCOOP for one response. Response writers that
+// apply a HeaderFixer embed it, which makes them COOPExempters, and fix
+// their headers with FixHeaders.
+type COOPExemption struct {
+	exempt bool
+}
+
+// ExemptCOOP implements COOPExempter.
+func (e *COOPExemption) ExemptCOOP() { e.exempt = true }
+
+// FixHeaders is f.Fix for this response: once ExemptCOOP was called, the
+// CSP fix-up still applies and the COOP headers stay as the application
+// wrote them.
+func (e *COOPExemption) FixHeaders(f *HeaderFixer, h http.Header, r *http.Request) {
+	f.fix(h, r, e.exempt)
+}
 
 func (f *HeaderFixer) fix(h http.Header, r *http.Request, keepCOOP bool) {
 	if f.coop && !keepCOOP {

@@ -30,18 +30,15 @@ type commitWriter struct {
 	req       *http.Request
 	fix       *HeaderFixer
 	committed bool
-	// keepCOOP is set by ExemptCOOP: the response keeps the COOP headers the
-	// application wrote.
-	keepCOOP bool
+	// COOPExemption is set by ExemptCOOP: the response keeps the COOP
+	// headers the application wrote. Every variant has its method.
+	COOPExemption
 }
-
-// ExemptCOOP implements COOPExempter; every variant has it.
-func (w *commitWriter) ExemptCOOP() { w.keepCOOP = true }
 
 func (w *commitWriter) commitOnce() {
 	if !w.committed {
 		w.committed = true
-		w.fix.fix(w.rw.Header(), w.req, w.keepCOOP)
+		w.FixHeaders(w.fix, w.rw.Header(), w.req)
 	}
 }
 

@@ -12,20 +12,16 @@ import (
 // the writer) or a write that bypasses the Response.
 type commitWriter struct {
 	http.ResponseWriter
-	fix       *glomo.HeaderFixer
-	req       *http.Request
-	committed bool
-	keepCOOP  bool // set by glomo.ExemptCOOP
+	fix                 *glomo.HeaderFixer
+	req                 *http.Request
+	committed           bool
+	glomo.COOPExemption // set by glomo.ExemptCOOP
 }
 
 var (
 	_ http.Flusher       = (*commitWriter)(nil)
 	_ glomo.COOPExempter = (*commitWriter)(nil)
 )
-
-// ExemptCOOP implements glomo.COOPExempter: the response keeps the COOP
-// headers the handler writes.
-func (w *commitWriter) ExemptCOOP() { w.keepCOOP = true }
 
 func (w *commitWriter) commit() {
 	if !w.committed {
@@ -36,11 +32,7 @@ func (w *commitWriter) commit() {
 
 // fixHeaders applies the fix-ups to the headers now.
 func (w *commitWriter) fixHeaders() {
-	if w.keepCOOP {
-		w.fix.FixExemptingCOOP(w.ResponseWriter.Header(), w.req)
-		return
-	}
-	w.fix.Fix(w.ResponseWriter.Header(), w.req)
+	w.FixHeaders(w.fix, w.ResponseWriter.Header(), w.req)
 }
 
 // WriteHeader fixes the headers, unless for a 1xx informational status,

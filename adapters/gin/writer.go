@@ -17,10 +17,10 @@ import (
 // wrapped writer's.
 type commitWriter struct {
 	gin.ResponseWriter
-	fix       *glomo.HeaderFixer
-	req       *http.Request
-	committed bool
-	keepCOOP  bool // set by glomo.ExemptCOOP
+	fix                 *glomo.HeaderFixer
+	req                 *http.Request
+	committed           bool
+	glomo.COOPExemption // set by glomo.ExemptCOOP
 }
 
 var (
@@ -29,10 +29,6 @@ var (
 	_ http.Hijacker      = (*commitWriter)(nil)
 	_ glomo.COOPExempter = (*commitWriter)(nil)
 )
-
-// ExemptCOOP implements glomo.COOPExempter: the response keeps the COOP
-// headers the handlers write.
-func (w *commitWriter) ExemptCOOP() { w.keepCOOP = true }
 
 // commit fixes the headers unless they are fixed or already sent.
 func (w *commitWriter) commit() {
@@ -46,11 +42,7 @@ func (w *commitWriter) commit() {
 
 // fixHeaders applies the fix-ups to the headers now.
 func (w *commitWriter) fixHeaders() {
-	if w.keepCOOP {
-		w.fix.FixExemptingCOOP(w.ResponseWriter.Header(), w.req)
-		return
-	}
-	w.fix.Fix(w.ResponseWriter.Header(), w.req)
+	w.FixHeaders(w.fix, w.ResponseWriter.Header(), w.req)
 }
 
 // WriteHeaderNow fixes the headers and sends them.
