@@ -37,7 +37,11 @@ type WebhookOptions struct {
 	// called for every entity and event type, including ones this package
 	// does not know: return nil for those, or Glomo retries them for days.
 	// A non-nil error answers 500 (Glomo retries) and leaves the event
-	// unprocessed in the store. ctx carries a deadline of Timeout.
+	// unprocessed in the store. ctx carries a deadline of Timeout and is
+	// canceled when Handle returns; without Async it also carries the
+	// request's values and ends early if the request's context does. Its
+	// timer starts only once something waits on it (Done or Err), so a
+	// Handle that never does pays nothing for the deadline.
 	//
 	// Handle may retain the event and its byte slices: the handler
 	// allocates a fresh body per delivery unless ReuseBuffers is set.
@@ -290,9 +294,10 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // process runs Handle under the deadline and settles the claim. A panic in
 // Handle releases the claim before it propagates, so the retry is not
 // locked out for a whole lease.
-func (h *WebhookHandler) process(ctx context.Context, e WebhookEvent, key string) (err error) {
-	ctx, cancel := context.WithTimeout(ctx, h.timeout)
-	defer cancel()
+func (h *WebhookHandler) process(parent context.Context, e WebhookEvent, key string) (err error) {
+	dctx := newDeadlineContext(parent, h.timeout)
+	defer dctx.stop()
+	var ctx context.Context = dctx
 	settled := false
 	defer func() {
 		if !settled {

@@ -269,6 +269,64 @@ func TestWebhookTimeout(t *testing.T) {
 	assert.Equal(t, http.StatusInternalServerError, deliver(h, body, SignWebhook(body, testSecret)).Code)
 }
 
+// TestWebhookHandleContext checks Handle's context beyond its deadline: it
+// carries the request's values, ends when the request's context ends, and
+// is canceled once Handle returns, for a Handle that keeps it.
+func TestWebhookHandleContext(t *testing.T) {
+	type key struct{}
+	t.Run("request values", func(t *testing.T) {
+		var got any
+		h, _, _ := newTestHandler(t, WebhookOptions{Handle: func(ctx context.Context, e WebhookEvent) error {
+			got = ctx.Value(key{})
+			return nil
+		}})
+		body := paymentBody("payt_v", "success")
+		w := deliver(h, body, SignWebhook(body, testSecret), func(r *http.Request) {
+			*r = *r.WithContext(context.WithValue(r.Context(), key{}, "request-id"))
+		})
+		assert.Equal(t, http.StatusOK, w.Code)
+		assert.Equal(t, "request-id", got)
+	})
+	t.Run("request canceled", func(t *testing.T) {
+		reqCtx, cancel := context.WithCancel(context.Background())
+		started := make(chan struct{})
+		go func() {
+			<-started
+			cancel()
+		}()
+		h, _, _ := newTestHandler(t, WebhookOptions{Handle: func(ctx context.Context, e WebhookEvent) error {
+			close(started)
+			select {
+			case <-ctx.Done():
+				return ctx.Err()
+			case <-time.After(5 * time.Second):
+				return nil
+			}
+		}})
+		body := paymentBody("payt_c", "success")
+		w := deliver(h, body, SignWebhook(body, testSecret), func(r *http.Request) {
+			*r = *r.WithContext(reqCtx)
+		})
+		assert.Equal(t, http.StatusInternalServerError, w.Code, "Handle saw the request end")
+	})
+	t.Run("canceled after Handle", func(t *testing.T) {
+		var kept context.Context
+		h, _, _ := newTestHandler(t, WebhookOptions{Handle: func(ctx context.Context, e WebhookEvent) error {
+			kept = ctx
+			return nil
+		}})
+		body := paymentBody("payt_k", "success")
+		assert.Equal(t, http.StatusOK, deliver(h, body, SignWebhook(body, testSecret)).Code)
+		require.NotNil(t, kept)
+		select {
+		case <-kept.Done():
+			assert.ErrorIs(t, kept.Err(), context.Canceled)
+		case <-time.After(time.Second):
+			t.Fatal("Handle's context outlived the delivery")
+		}
+	})
+}
+
 func TestWebhookAsync(t *testing.T) {
 	done := make(chan WebhookEvent, 1)
 	h, _, _ := newTestHandler(t, WebhookOptions{Async: true, QueueSize: 1, Workers: 1, Handle: func(ctx context.Context, e WebhookEvent) error {
