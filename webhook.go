@@ -130,9 +130,9 @@ type WebhookHandler struct {
 }
 
 type queuedEvent struct {
-	e   WebhookEvent
-	key string
-	buf *[]byte
+	e    WebhookEvent
+	key  string
+	slot *[]byte // the body's pool slot, with ReuseBuffers
 }
 
 var _ http.Handler = (*WebhookHandler)(nil)
@@ -224,7 +224,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	body, buf, signed, err := h.readSignedBody(r, &want)
+	body, slot, signed, err := h.readSignedBody(r, &want)
 	if err != nil {
 		if errors.Is(err, errBodyTooLarge) {
 			h.refuse(w, r, http.StatusRequestEntityTooLarge, "body_too_large", fmt.Sprintf("the body exceeds %d bytes", h.maxBody))
@@ -236,7 +236,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	queued := false
 	defer func() {
 		if !queued {
-			h.putBuffer(buf)
+			h.putBuffer(slot, body)
 		}
 	}()
 
@@ -274,7 +274,7 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 
 	if h.queue != nil {
-		if h.enqueue(queuedEvent{e: e, key: key, buf: buf}) {
+		if h.enqueue(queuedEvent{e: e, key: key, slot: slot}) {
 			queued = true
 			writeJSONStatus(w, http.StatusAccepted, statusQueued)
 			return
@@ -356,7 +356,7 @@ func (h *WebhookHandler) work() {
 }
 
 func (h *WebhookHandler) runQueued(q queuedEvent) {
-	defer h.putBuffer(q.buf)
+	defer h.putBuffer(q.slot, q.e.Raw)
 	defer func() {
 		// A worker must survive a panicking Handle; process has already
 		// released the claim.
@@ -437,10 +437,10 @@ var (
 // writeJSONStatus answers a delivery the handler accepted with one of the
 // status bodies above.
 func writeJSONStatus(w http.ResponseWriter, status int, body []byte) {
-	h := w.Header()
-	// The keys are canonical already, which Set would check again.
-	h["Content-Type"] = []string{"application/json; charset=utf-8"}
-	h["Cache-Control"] = []string{"no-store"}
+	// Only Glomo's servers read these answers, and a POST response is not
+	// cached without freshness headers, so they need no Cache-Control. The
+	// key is canonical already, which Set would check again.
+	w.Header()["Content-Type"] = []string{"application/json; charset=utf-8"}
 	w.WriteHeader(status)
 	_, _ = w.Write(body)
 }

@@ -69,8 +69,9 @@ func (set *macSet) matches(want *[sha256.Size]byte) bool {
 // it), else grown up to the cap. The body is held in memory once: the
 // hash reads the buffer, it keeps no copy. (A body without Content-Length
 // grows by doubling, so while it grows the outgrown buffers are garbage
-// until the next collection.)
-func (h *WebhookHandler) readSignedBody(r *http.Request, want *[sha256.Size]byte) (body []byte, buf *[]byte, signed bool, err error) {
+// until the next collection.) With ReuseBuffers, slot is where the buffer
+// goes back to the pool through putBuffer; otherwise it is nil.
+func (h *WebhookHandler) readSignedBody(r *http.Request, want *[sha256.Size]byte) (body []byte, slot *[]byte, signed bool, err error) {
 	macs := h.macs.Get().(*macSet)
 	defer h.macs.Put(macs)
 	macs.reset()
@@ -78,21 +79,20 @@ func (h *WebhookHandler) readSignedBody(r *http.Request, want *[sha256.Size]byte
 		return nil, nil, macs.matches(want), nil
 	}
 	if n := r.ContentLength; n >= 0 {
-		buf = h.getBuffer(int(n))
-		b := (*buf)[:n]
+		b, slot := h.getBuffer(int(n))
+		b = b[:n]
 		for off := 0; off < len(b); {
 			end := min(off+hashChunk, len(b))
 			if _, err := io.ReadFull(r.Body, b[off:end]); err != nil {
-				h.putBuffer(buf)
+				h.putBuffer(slot, b)
 				return nil, nil, false, err
 			}
 			macs.write(b[off:end])
 			off = end
 		}
-		return b, buf, macs.matches(want), nil
+		return b, slot, macs.matches(want), nil
 	}
-	buf = h.getBuffer(hashChunk)
-	b := (*buf)[:0]
+	b, slot := h.getBuffer(hashChunk)
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]
@@ -100,34 +100,41 @@ func (h *WebhookHandler) readSignedBody(r *http.Request, want *[sha256.Size]byte
 		n, err := r.Body.Read(b[len(b):min(cap(b), len(b)+hashChunk)])
 		macs.write(b[len(b) : len(b)+n])
 		b = b[:len(b)+n]
-		*buf = b
 		if int64(len(b)) > h.maxBody {
-			h.putBuffer(buf)
+			h.putBuffer(slot, b)
 			return nil, nil, false, errBodyTooLarge
 		}
 		if err == io.EOF {
-			return b, buf, macs.matches(want), nil
+			return b, slot, macs.matches(want), nil
 		}
 		if err != nil {
-			h.putBuffer(buf)
+			h.putBuffer(slot, b)
 			return nil, nil, false, err
 		}
 	}
 }
 
-func (h *WebhookHandler) getBuffer(n int) *[]byte {
-	if h.reuse {
-		if p, ok := h.bufs.Get().(*[]byte); ok && cap(*p) >= n {
-			return p
-		}
+// getBuffer returns an empty buffer of capacity n or more; with
+// ReuseBuffers it comes from the pool, with the slot to return it in.
+func (h *WebhookHandler) getBuffer(n int) (b []byte, slot *[]byte) {
+	if !h.reuse {
+		return make([]byte, 0, n), nil
 	}
-	b := make([]byte, 0, n)
-	return &b
+	slot, _ = h.bufs.Get().(*[]byte)
+	if slot == nil {
+		slot = new([]byte)
+	}
+	if cap(*slot) < n {
+		*slot = make([]byte, 0, n)
+	}
+	return (*slot)[:0], slot
 }
 
-func (h *WebhookHandler) putBuffer(p *[]byte) {
-	if h.reuse && p != nil && int64(cap(*p)) <= h.maxBody+1 {
-		*p = (*p)[:0]
-		h.bufs.Put(p)
+// putBuffer returns b, which may have outgrown the buffer the slot held,
+// to the pool. It does nothing without a slot or for a buffer over the cap.
+func (h *WebhookHandler) putBuffer(slot *[]byte, b []byte) {
+	if slot != nil && int64(cap(b)) <= h.maxBody+1 {
+		*slot = b[:0]
+		h.bufs.Put(slot)
 	}
 }

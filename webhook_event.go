@@ -44,9 +44,10 @@ type WebhookEvent struct {
 	// Raw is the whole body exactly as signed.
 	Raw []byte
 
-	// id and status come from data, decoded once by ParseWebhookEvent.
-	id, status string
-	parsed     bool
+	// id and status come from data, decoded once by ParseWebhookEvent,
+	// which also builds key, DedupKey's answer, with id inside it.
+	id, status, key string
+	parsed          bool
 }
 
 // ID returns data.id (such as "payt_..." or "order_..."), or "" when the
@@ -88,7 +89,35 @@ func (e WebhookEvent) DedupKey() string {
 	if id == "" {
 		return ""
 	}
+	if e.keyCurrent() {
+		return e.key
+	}
 	return e.EntityType + "|" + id + "|" + e.EventType + "|" + e.Status()
+}
+
+// setKey builds the dedupe key of a parsed event. An id still in the body
+// (rawID) is copied into the key only, and e.id becomes that part of it:
+// one allocation for both.
+func (e *WebhookEvent) setKey(rawID []byte) {
+	switch {
+	case len(rawID) > 0:
+		e.key = e.EntityType + "|" + string(rawID) + "|" + e.EventType + "|" + e.status
+		start := len(e.EntityType) + 1
+		e.id = e.key[start : start+len(rawID)]
+	case e.id != "":
+		e.key = e.EntityType + "|" + e.id + "|" + e.EventType + "|" + e.status
+	}
+}
+
+// keyCurrent reports whether key still matches the event: id and status
+// cannot change after parsing, but EntityType and EventType can.
+func (e WebhookEvent) keyCurrent() bool {
+	k, ent, ev := e.key, e.EntityType, e.EventType
+	if k == "" || len(k) != len(ent)+len(e.id)+len(ev)+len(e.status)+3 {
+		return false
+	}
+	at := len(ent) + 1 + len(e.id) + 1
+	return k[:len(ent)] == ent && k[at:at+len(ev)] == ev
 }
 
 // WebhookPayment is the payment object of a webhook with entity_type
@@ -187,9 +216,15 @@ func ParseWebhookEvent(body []byte) (WebhookEvent, error) {
 	e := WebhookEvent{Raw: body, parsed: true}
 	s := jsonScanner{b: body}
 	var haveEntity, haveEvent bool
+	var rawID []byte // a plain data.id, still in the body
 	s.ws()
-	err := s.object(0, func(key []byte) error {
-		var err error
+	err := s.openObject(0)
+	for first := true; err == nil; first = false {
+		var key []byte
+		var more bool
+		if key, more, err = s.nextMember(first); err != nil || !more {
+			break
+		}
 		switch string(key) {
 		case "entity_type":
 			e.EntityType, err = s.stringValue()
@@ -199,20 +234,9 @@ func ParseWebhookEvent(body []byte) (WebhookEvent, error) {
 			haveEvent = err == nil
 		case "data":
 			start := s.i
-			e.id, e.status = "", ""
-			if s.i < len(s.b) && s.b[s.i] == '{' {
-				err = s.object(1, func(k []byte) error {
-					var err error
-					switch {
-					case string(k) == "id" && s.peek() == '"':
-						e.id, err = s.stringValue()
-					case string(k) == "status" && s.peek() == '"':
-						e.status, err = s.stringValue()
-					default:
-						err = s.skipValue(2)
-					}
-					return err
-				})
+			e.id, e.status, rawID = "", "", nil
+			if s.peek() == '{' {
+				rawID, err = s.dataMembers(&e)
 			} else {
 				err = s.skipValue(1)
 			}
@@ -220,8 +244,7 @@ func ParseWebhookEvent(body []byte) (WebhookEvent, error) {
 		default:
 			err = s.skipValue(1)
 		}
-		return err
-	})
+	}
 	if err == nil {
 		s.ws()
 		if s.i != len(s.b) {
@@ -237,5 +260,42 @@ func ParseWebhookEvent(body []byte) (WebhookEvent, error) {
 	if err != nil {
 		return WebhookEvent{}, fmt.Errorf("%w: %v", ErrWebhookMalformedEvent, err)
 	}
+	e.setKey(rawID)
 	return e, nil
+}
+
+// dataMembers walks the data object at s.i, decoding its status and its
+// id when they are strings and checking the structure of the rest. A
+// plain id is returned as rawID, a slice of the body, for setKey; any
+// other string id is decoded into e.id.
+func (s *jsonScanner) dataMembers(e *WebhookEvent) (rawID []byte, err error) {
+	if err := s.openObject(1); err != nil {
+		return nil, err
+	}
+	for first := true; ; first = false {
+		k, more, err := s.nextMember(first)
+		if err != nil || !more {
+			return rawID, err
+		}
+		switch {
+		case string(k) == "id" && s.peek() == '"':
+			var tok []byte
+			var plain bool
+			if tok, plain, err = s.skipString(true); err == nil {
+				rawID, e.id = nil, ""
+				if plain {
+					rawID = tok[1 : len(tok)-1]
+				} else {
+					e.id, err = s.decodeString(tok)
+				}
+			}
+		case string(k) == "status" && s.peek() == '"':
+			e.status, err = s.stringValue()
+		default:
+			err = s.skipValue(2)
+		}
+		if err != nil {
+			return nil, err
+		}
+	}
 }

@@ -42,10 +42,9 @@ func (s *jsonScanner) peek() byte {
 	return 0
 }
 
-// object walks the object at s.i, calling member with each decoded key
-// while s.i is at the value; member must consume the value. The key may
-// alias the document: member must not keep it.
-func (s *jsonScanner) object(depth int, member func(key []byte) error) error {
+// openObject moves past the '{' that opens an object at s.i. Walk its
+// members with nextMember.
+func (s *jsonScanner) openObject(depth int) error {
 	if depth > maxJSONDepth {
 		return s.errorf("nested too deeply")
 	}
@@ -53,53 +52,96 @@ func (s *jsonScanner) object(depth int, member func(key []byte) error) error {
 		return s.errorf("want an object")
 	}
 	s.i++
-	s.ws()
-	if s.peek() == '}' {
-		s.i++
-		return nil
-	}
-	for {
-		s.ws()
-		if s.peek() != '"' {
-			return s.errorf("want a member name")
-		}
-		key, err := s.key()
-		if err != nil {
-			return err
-		}
-		s.ws()
-		if s.peek() != ':' {
-			return s.errorf("want ':'")
-		}
-		s.i++
-		s.ws()
-		if err := member(key); err != nil {
-			return err
-		}
-		s.ws()
-		switch s.peek() {
-		case ',':
-			s.i++
-		case '}':
-			s.i++
-			return nil
-		default:
-			return s.errorf("want ',' or '}'")
-		}
-	}
+	return nil
 }
 
-// skipString moves past the string at s.i and returns its raw token.
-func (s *jsonScanner) skipString() ([]byte, error) {
+// nextMember moves to the next member of the object opened by openObject
+// and returns its decoded name, leaving s.i at the value, which the caller
+// must consume before calling nextMember again; more is false past the
+// closing '}'. first says whether this is the object's first call. The
+// name may alias the document: the caller must not keep it.
+func (s *jsonScanner) nextMember(first bool) (key []byte, more bool, err error) {
+	s.ws()
+	switch c := s.peek(); {
+	case c == '}' && first:
+		s.i++
+		return nil, false, nil
+	case first:
+	case c == ',':
+		s.i++
+		s.ws()
+	case c == '}':
+		s.i++
+		return nil, false, nil
+	default:
+		return nil, false, s.errorf("want ',' or '}'")
+	}
+	if s.peek() != '"' {
+		return nil, false, s.errorf("want a member name")
+	}
+	if key, err = s.key(); err != nil {
+		return nil, false, err
+	}
+	s.ws()
+	if s.peek() != ':' {
+		return nil, false, s.errorf("want ':'")
+	}
+	s.i++
+	s.ws()
+	return key, true, nil
+}
+
+// stringByte classifies bytes inside a JSON string: 0 for printable ASCII
+// other than the quote and the backslash, which are their own decoding.
+var stringByte = func() (t [256]byte) {
+	for c := range t {
+		switch {
+		case c == '"':
+			t[c] = '"'
+		case c == '\\':
+			t[c] = '\\'
+		case c < 0x20 || c >= 0x80:
+			t[c] = 1
+		}
+	}
+	return t
+}()
+
+// shortString is how many bytes of a string are scanned one at a time
+// before the scanner hands the rest to bytes.IndexByte: member names and
+// the words Glomo sends are shorter, notes and descriptions often longer.
+const shortString = 32
+
+// skipString moves past the string at s.i and returns its raw token. With
+// checkPlain it also reports whether the contents are plain: printable
+// ASCII without escapes, and so their own decoding. Without, plain is
+// meaningless past shortString bytes, which are then not inspected.
+func (s *jsonScanner) skipString(checkPlain bool) (tok []byte, plain bool, err error) {
 	start := s.i
 	if s.peek() != '"' {
-		return nil, s.errorf("want a string")
+		return nil, false, s.errorf("want a string")
 	}
-	j := s.i + 1
+	j := start + 1
+	plain = true
+	for end := min(len(s.b), j+shortString); j < end; j++ {
+		switch stringByte[s.b[j]] {
+		case 0:
+			continue
+		case '"':
+			s.i = j + 1
+			return s.b[start:s.i], plain, nil
+		case '\\':
+			plain = false
+			j++ // the escaped byte cannot end the string
+		default:
+			plain = false
+		}
+	}
+	checked := min(j, len(s.b))
 	for {
-		k := bytes.IndexByte(s.b[j:], '"')
+		k := bytes.IndexByte(s.b[min(j, len(s.b)):], '"')
 		if k < 0 {
-			return nil, s.errorf("unterminated string")
+			return nil, false, s.errorf("unterminated string")
 		}
 		j += k
 		// The quote ends the string unless an odd run of backslashes
@@ -111,7 +153,10 @@ func (s *jsonScanner) skipString() ([]byte, error) {
 		j++
 		if n%2 == 0 {
 			s.i = j
-			return s.b[start:j], nil
+			if checkPlain && plain {
+				plain = isPlainJSONString(s.b[checked : j-1])
+			}
+			return s.b[start:j], plain, nil
 		}
 	}
 }
@@ -119,12 +164,12 @@ func (s *jsonScanner) skipString() ([]byte, error) {
 // key decodes a member name. A plain one is returned as a slice of the
 // document, without allocating.
 func (s *jsonScanner) key() ([]byte, error) {
-	tok, err := s.skipString()
+	tok, plain, err := s.skipString(true)
 	if err != nil {
 		return nil, err
 	}
-	if inner := tok[1 : len(tok)-1]; isPlainJSONString(inner) {
-		return inner, nil
+	if plain {
+		return tok[1 : len(tok)-1], nil
 	}
 	v, err := s.decodeString(tok)
 	return []byte(v), err
@@ -136,14 +181,14 @@ func (s *jsonScanner) key() ([]byte, error) {
 // escapes, control bytes or non-ASCII goes through encoding/json so that
 // it validates and decodes exactly as Unmarshal does.
 func (s *jsonScanner) stringValue() (string, error) {
-	tok, err := s.skipString()
+	tok, plain, err := s.skipString(true)
 	if err != nil {
 		return "", err
 	}
-	inner := tok[1 : len(tok)-1]
-	if !isPlainJSONString(inner) {
+	if !plain {
 		return s.decodeString(tok)
 	}
+	inner := tok[1 : len(tok)-1]
 	if w, ok := knownWord(inner); ok {
 		return w, nil
 	}
@@ -210,10 +255,21 @@ func (s *jsonScanner) skipValue(depth int) error {
 	}
 	switch c := s.peek(); {
 	case c == '"':
-		_, err := s.skipString()
+		_, _, err := s.skipString(false)
 		return err
 	case c == '{':
-		return s.object(depth, func([]byte) error { return s.skipValue(depth + 1) })
+		if err := s.openObject(depth); err != nil {
+			return err
+		}
+		for first := true; ; first = false {
+			_, more, err := s.nextMember(first)
+			if err != nil || !more {
+				return err
+			}
+			if err := s.skipValue(depth + 1); err != nil {
+				return err
+			}
+		}
 	case c == '[':
 		s.i++
 		s.ws()
