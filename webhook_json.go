@@ -79,7 +79,16 @@ func (s *jsonScanner) nextMember(first bool) (key []byte, more bool, err error) 
 	if s.peek() != '"' {
 		return nil, false, s.errorf("want a member name")
 	}
-	if key, err = s.key(); err != nil {
+	// Member names are short and plain: take them in place, and leave
+	// anything else to key.
+	j := s.i + 1
+	for j < len(s.b) && stringByte[s.b[j]] == 0 {
+		j++
+	}
+	if j < len(s.b) && s.b[j] == '"' {
+		key = s.b[s.i+1 : j]
+		s.i = j + 1
+	} else if key, err = s.key(); err != nil {
 		return nil, false, err
 	}
 	s.ws()
@@ -114,32 +123,26 @@ const shortString = 32
 
 // skipString moves past the string at s.i and returns its raw token. With
 // checkPlain it also reports whether the contents are plain: printable
-// ASCII without escapes, and so their own decoding. Without, plain is
-// meaningless past shortString bytes, which are then not inspected.
+// ASCII without escapes, and so their own decoding. Without, plain is true
+// only for a plain string of at most shortString bytes: the rest of a
+// longer one is not inspected.
 func (s *jsonScanner) skipString(checkPlain bool) (tok []byte, plain bool, err error) {
 	start := s.i
 	if s.peek() != '"' {
 		return nil, false, s.errorf("want a string")
 	}
 	j := start + 1
-	plain = true
-	for end := min(len(s.b), j+shortString); j < end; j++ {
-		switch stringByte[s.b[j]] {
-		case 0:
-			continue
-		case '"':
-			s.i = j + 1
-			return s.b[start:s.i], plain, nil
-		case '\\':
-			plain = false
-			j++ // the escaped byte cannot end the string
-		default:
-			plain = false
-		}
+	for end := min(len(s.b), j+shortString); j < end && stringByte[s.b[j]] == 0; j++ {
 	}
-	checked := min(j, len(s.b))
+	if j < len(s.b) && s.b[j] == '"' {
+		s.i = j + 1
+		return s.b[start:s.i], true, nil
+	}
+	// Stopped by the limit or by a byte that needs a look: from here on
+	// only the string's end matters, and whether the rest is plain.
+	checked := j
 	for {
-		k := bytes.IndexByte(s.b[min(j, len(s.b)):], '"')
+		k := bytes.IndexByte(s.b[j:], '"')
 		if k < 0 {
 			return nil, false, s.errorf("unterminated string")
 		}
@@ -153,10 +156,7 @@ func (s *jsonScanner) skipString(checkPlain bool) (tok []byte, plain bool, err e
 		j++
 		if n%2 == 0 {
 			s.i = j
-			if checkPlain && plain {
-				plain = isPlainJSONString(s.b[checked : j-1])
-			}
-			return s.b[start:j], plain, nil
+			return s.b[start:j], checkPlain && isPlainJSONString(s.b[checked:j-1]), nil
 		}
 	}
 }
