@@ -277,19 +277,30 @@ func (s *jsonScanner) dataMembers(e *WebhookEvent) (rawID []byte, err error) {
 		if err != nil || !more {
 			return rawID, err
 		}
+		// A repeated member replaces the earlier one, as in encoding/json,
+		// even when the later value is not a string.
 		switch {
-		case string(k) == "id" && s.peek() == '"':
+		case string(k) == "id":
+			rawID, e.id = nil, ""
+			if s.peek() != '"' {
+				err = s.skipValue(2)
+				break
+			}
 			var tok []byte
 			var plain bool
 			if tok, plain, err = s.skipString(true); err == nil {
-				rawID, e.id = nil, ""
 				if plain {
 					rawID = tok[1 : len(tok)-1]
 				} else {
 					e.id, err = s.decodeString(tok)
 				}
 			}
-		case string(k) == "status" && s.peek() == '"':
+		case string(k) == "status":
+			e.status = ""
+			if s.peek() != '"' {
+				err = s.skipValue(2)
+				break
+			}
 			e.status, err = s.stringValue()
 		default:
 			err = s.skipValue(2)

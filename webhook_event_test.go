@@ -31,6 +31,12 @@ func TestWebhookEventDedupKey(t *testing.T) {
 		{"last id wins", func() WebhookEvent {
 			return parse(`{"entity_type":"orders","event_type":"paid","data":{"id":"order_\u0031","id":"order_2"}}`)
 		}, "orders|order_2|paid|"},
+		{"a later non-string id replaces a string one", func() WebhookEvent {
+			return parse(`{"entity_type":"orders","event_type":"paid","data":{"id":"order_1","status":"paid","id":7}}`)
+		}, ""},
+		{"a later null status replaces a string one", func() WebhookEvent {
+			return parse(`{"entity_type":"orders","event_type":"paid","data":{"status":"paid","id":"order_1","status":null}}`)
+		}, "orders|order_1|paid|"},
 		{"entity type changed after parsing", func() WebhookEvent {
 			e := parse(`{"entity_type":"payment","event_type":"success","data":{"id":"payt_1","status":"success"}}`)
 			e.EntityType = "refund"

@@ -21,6 +21,7 @@ func FuzzParseWebhookEvent(f *testing.F) {
 		`{"entity_type":"webhook_test","event_type":"test"}`,
 		`{"entity_type":"a","event_type":"b","data":"x\"y\\"}`,
 		`{"entity_type":"payment","event_type":"in_progress","data":{"status":"in_progress","id":"p"}}`,
+		`{"entity_type":"a","event_type":"b","data":{"id":"x","status":"s","id":1,"status":[]}}`,
 		`{"entity_type":1}`, `[]`, `{`, ``, `"s"`,
 	} {
 		f.Add([]byte(s))
