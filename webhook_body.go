@@ -24,19 +24,18 @@ type macSet struct {
 	sum  [sha256.Size]byte
 }
 
-// newMACPool returns a pool of macSets keyed with secrets, in order.
-func newMACPool(secrets []WebhookSecret) *sync.Pool {
-	keys := make([][]byte, len(secrets))
+// newMACSet returns a macSet keyed with secrets, in order, ready to write.
+func newMACSet(secrets []WebhookSecret) *macSet {
+	set := &macSet{macs: make([]hash.Hash, len(secrets))}
 	for i, s := range secrets {
-		keys[i] = []byte(s)
+		set.macs[i] = hmac.New(sha256.New, []byte(s))
 	}
-	return &sync.Pool{New: func() any {
-		set := &macSet{macs: make([]hash.Hash, len(keys))}
-		for i, k := range keys {
-			set.macs[i] = hmac.New(sha256.New, k)
-		}
-		return set
-	}}
+	return set
+}
+
+// newMACPool returns a pool of macSets keyed with secrets.
+func newMACPool(secrets []WebhookSecret) *sync.Pool {
+	return &sync.Pool{New: func() any { return newMACSet(secrets) }}
 }
 
 func (set *macSet) reset() {
@@ -78,8 +77,9 @@ func (h *WebhookHandler) readSignedBody(r *http.Request, want *[sha256.Size]byte
 	if r.Body == nil {
 		return nil, nil, macs.matches(want), nil
 	}
+	var b []byte
 	if n := r.ContentLength; n >= 0 {
-		b, slot := h.getBuffer(int(n))
+		b, slot = h.getBuffer(int(n))
 		b = b[:n]
 		for off := 0; off < len(b); {
 			end := min(off+hashChunk, len(b))
@@ -92,7 +92,7 @@ func (h *WebhookHandler) readSignedBody(r *http.Request, want *[sha256.Size]byte
 		}
 		return b, slot, macs.matches(want), nil
 	}
-	b, slot := h.getBuffer(hashChunk)
+	b, slot = h.getBuffer(hashChunk)
 	for {
 		if len(b) == cap(b) {
 			b = append(b, 0)[:len(b)]

@@ -77,17 +77,14 @@ func VerifyWebhook(body []byte, signature string, secrets ...WebhookSecret) erro
 	if !decodeWebhookSignature(&want, signature) {
 		return ErrWebhookMalformedSignature
 	}
-	var sum [sha256.Size]byte
-	for _, s := range secrets {
-		m := hmac.New(sha256.New, []byte(s))
-		m.Write(body)
-		// Comparing decoded bytes makes upper- and lowercase hex equal
-		// without a case-folding step that could take variable time.
-		if hmac.Equal(m.Sum(sum[:0]), want[:]) {
-			return nil
-		}
+	// Comparing decoded bytes makes upper- and lowercase hex equal without
+	// a case-folding step that could take variable time.
+	macs := newMACSet(secrets)
+	macs.write(body)
+	if !macs.matches(&want) {
+		return ErrWebhookSignature
 	}
-	return ErrWebhookSignature
+	return nil
 }
 
 // decodeWebhookSignature decodes a signature of exactly 64 hex digits, of
