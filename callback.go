@@ -37,22 +37,23 @@ type ResultHandlerOptions struct {
 
 	// Confirm looks the order up server-side when the browser's result
 	// cannot be verified (a redirect without payment id or signature, an
-	// unsigned success post). Default: none, and such results are
-	// OutcomePending. The paymentID it gets is the browser's, unverified:
-	// an implementation must check that the payment belongs to orderID.
-	// An error is logged (secrets redacted) and the result is
+	// unsigned success post) or is signed but not final. Default: none,
+	// and such results are OutcomePending. It gets a paymentID only from
+	// a signed result; an unsigned one's payment id proves nothing, so
+	// Confirm then gets "" and must answer from the order. An error is logged (secrets redacted) and the result is
 	// OutcomePending: the buyer is not at fault and the webhook will tell.
 	Confirm ConfirmFunc
 
 	// Fulfil is the merchant's success action (ship, grant access). It runs
-	// for OutcomeSuccess only, once per (order id, payment id) as recorded
-	// in Store, with a context that is not cancelled when the browser
-	// leaves. If it fails, the claim is released so that a later delivery
-	// may retry, and the client gets 500 internal_error without details.
-	// Default: none.
+	// for OutcomeSuccess only, once per order as recorded in Store (a
+	// signed result, its reloads and a server-side confirmation of the
+	// same order count as one), with a context that is not cancelled when
+	// the browser leaves. If it fails, the claim is released so that a
+	// later delivery may retry, and the client gets 500 internal_error
+	// without details. Default: none.
 	Fulfil func(ctx context.Context, p Payment) error
 
-	// Store remembers fulfilled payments. Default, when Fulfil is set: a
+	// Store remembers fulfilled orders. Default, when Fulfil is set: a
 	// MemoryStore of DefaultMemoryStoreEntries for DefaultMemoryStoreTTL,
 	// which only deduplicates within one process; several replicas need a
 	// shared FulfilStore.
@@ -275,7 +276,7 @@ func (h *ResultHandler) classify(r *http.Request, raw *rawResult) (Payment, erro
 			p.Outcome = OutcomeFailure
 		default:
 			// Glomo signed a status that is not final: ask the server.
-			h.confirmServerSide(r.Context(), &p, sig)
+			h.confirmServerSide(r.Context(), &p, sig, true)
 		}
 	case raw.source == SourcePost && (event == EventBankTransferSubmitted ||
 		(event == "" && (raw.get(fieldSender) != "" || raw.get(fieldReference) != ""))):
@@ -290,7 +291,7 @@ func (h *ResultHandler) classify(r *http.Request, raw *rawResult) (Payment, erro
 	default:
 		// No payment id or no signature: the browser's status proves
 		// nothing, so only a server-side look-up may settle it.
-		h.confirmServerSide(r.Context(), &p, sig)
+		h.confirmServerSide(r.Context(), &p, sig, false)
 	}
 	return p, nil
 }
@@ -310,37 +311,47 @@ func verifyRefusal(err error) *requestError {
 
 // confirmServerSide asks the Confirm hook and sets the outcome; without a
 // hook, on an error, or on anything but a final answer the result is
-// pending. signature is only passed to be redacted from logged errors.
-func (h *ResultHandler) confirmServerSide(ctx context.Context, p *Payment, signature string) {
+// pending. signed says whether p.PaymentID came with a valid signature:
+// only then is it passed to the hook or kept in a confirmed result.
+// signature is only passed to be redacted from logged errors.
+func (h *ResultHandler) confirmServerSide(ctx context.Context, p *Payment, signature string, signed bool) {
 	p.Outcome = OutcomePending
 	if h.confirm == nil {
 		return
 	}
-	c, err := h.confirm(ctx, p.OrderID, p.PaymentID)
+	paymentID := ""
+	if signed {
+		paymentID = p.PaymentID
+	}
+	c, err := h.confirm(ctx, p.OrderID, paymentID)
 	if err != nil {
 		h.log.LogAttrs(ctx, slog.LevelWarn, "glomo: server-side confirmation failed; reporting pending",
 			slog.String("order_id", p.OrderID),
 			slog.String("error", h.redact(err.Error(), signature)))
 		return
 	}
-	if c.PaymentID != "" {
-		p.PaymentID = c.PaymentID
-	}
 	if c.Status != "" {
 		p.Status = c.Status
 	}
 	if c.Outcome == OutcomeSuccess || c.Outcome == OutcomeFailure {
+		// A confirmed result names only a payment that was signed or that
+		// the look-up reported: an unsigned payment id proves nothing.
 		p.Outcome = c.Outcome
 		p.ConfirmedServerSide = true
+		if c.PaymentID != "" || !signed {
+			p.PaymentID = c.PaymentID
+		}
+	} else if c.PaymentID != "" {
+		p.PaymentID = c.PaymentID
 	}
 }
 
 // fulfilOnce runs Fulfil if this delivery is the first to claim the
-// payment. The context outlives the request: a buyer closing the tab must
+// order. The context outlives the request: a buyer closing the tab must
 // not abort a fulfilment half-way.
 func (h *ResultHandler) fulfilOnce(reqCtx context.Context, p *Payment) error {
 	ctx := context.WithoutCancel(reqCtx)
-	key := fulfilKey(p.OrderID, p.PaymentID)
+	key := fulfilKey(p.OrderID)
 	claimed, err := h.store.Claim(ctx, key)
 	if err != nil {
 		return fmt.Errorf("claiming the payment in the store: %w", err)

@@ -5,9 +5,12 @@ import (
 	"time"
 )
 
-// FulfilStore records which payments have been fulfilled, so that the
-// merchant's Fulfil hook runs once per (order id, payment id) although the
-// same success may arrive by redirect, by post and again on every reload.
+// FulfilStore records which orders have been fulfilled, so that the
+// merchant's Fulfil hook runs once per order although the same success may
+// arrive by redirect, by post, confirmed server-side, and again on every
+// reload. The key is the order id the merchant's server created; an order
+// is paid once, and keying on it alone means no payment id a browser sends
+// can make a paid order fulfil a second time.
 //
 // A store shared by several replicas (Redis, SQL) must make Claim atomic
 // across all of them, for example Redis "SET key claimed NX PX ttl" or an
@@ -30,10 +33,9 @@ type FulfilStore interface {
 	Done(ctx context.Context, key string) error
 }
 
-// fulfilKey names a payment in a FulfilStore. Verified ids never contain
-// "|", so the key is unambiguous.
-func fulfilKey(orderID, paymentID string) string {
-	return orderID + "|" + paymentID
+// fulfilKey names an order in a FulfilStore.
+func fulfilKey(orderID string) string {
+	return "order|" + orderID
 }
 
 // MemoryStore is a FulfilStore for a single process: bounded, with expiry.

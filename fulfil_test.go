@@ -252,3 +252,123 @@ func TestResultHandlerFulfilContextOutlivesRequest(t *testing.T) {
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.NoError(t, ctxErr)
 }
+
+// recordingConfirm answers every look-up with c and records the payment
+// ids it was asked about.
+type recordingConfirm struct {
+	c        glomo.Confirmation
+	mu       sync.Mutex
+	payments []string
+}
+
+func (r *recordingConfirm) confirm(_ context.Context, orderID, paymentID string) (glomo.Confirmation, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if orderID != expectedOrder {
+		return glomo.Confirmation{}, errors.New("wrong order looked up")
+	}
+	r.payments = append(r.payments, paymentID)
+	return r.c, nil
+}
+
+// An unsigned payment id is the browser's word only: Confirm never sees it,
+// and a confirmed result carries the look-up's payment id instead.
+func TestResultHandlerConfirmIgnoresUnsignedPaymentID(t *testing.T) {
+	const foreign = "payt_of_another_order"
+	tests := []struct {
+		name        string
+		req         *http.Request
+		confirm     glomo.Confirmation
+		wantAsked   string
+		wantOutcome glomo.Outcome
+		wantPayment string
+	}{
+		{
+			name:        "unsigned redirect, look-up names the payment",
+			req:         getReq("status=success&orderId=" + testOrder + "&paymentId=" + foreign),
+			confirm:     glomo.Confirmation{Outcome: glomo.OutcomeSuccess, PaymentID: testPayment, Status: "paid"},
+			wantAsked:   "",
+			wantOutcome: glomo.OutcomeSuccess,
+			wantPayment: testPayment,
+		},
+		{
+			name:        "unsigned post, look-up names no payment",
+			req:         jsonReq(`{"orderId":"` + testOrder + `","paymentId":"` + foreign + `","status":"success"}`),
+			confirm:     glomo.Confirmation{Outcome: glomo.OutcomeSuccess, Status: "paid"},
+			wantAsked:   "",
+			wantOutcome: glomo.OutcomeSuccess,
+			wantPayment: "",
+		},
+		{
+			name:        "unsigned redirect, order still open",
+			req:         getReq("status=success&orderId=" + testOrder + "&paymentId=" + foreign),
+			confirm:     glomo.Confirmation{Outcome: glomo.OutcomePending, Status: "active"},
+			wantAsked:   "",
+			wantOutcome: glomo.OutcomePending,
+			wantPayment: foreign, // pending: reported as the browser sent it
+		},
+		{
+			name: "signed non-final status, look-up names no payment",
+			req: getReq("status=in_progress&orderId=" + testOrder + "&paymentId=" + testPayment +
+				"&signature=" + sig(testOrder, testPayment, "in_progress", testSecret)),
+			confirm:     glomo.Confirmation{Outcome: glomo.OutcomeSuccess, Status: "success"},
+			wantAsked:   testPayment,
+			wantOutcome: glomo.OutcomeSuccess,
+			wantPayment: testPayment,
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			rc := &recordingConfirm{c: tt.confirm}
+			var got glomo.Payment
+			h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
+				o.Confirm = rc.confirm
+				o.OnResult = func(w http.ResponseWriter, _ *http.Request, p glomo.Payment) {
+					got = p
+					w.WriteHeader(http.StatusNoContent)
+				}
+			})
+			h.ServeHTTP(httptest.NewRecorder(), tt.req)
+			assert.Equal(t, []string{tt.wantAsked}, rc.payments)
+			assert.Equal(t, tt.wantOutcome, got.Outcome)
+			assert.Equal(t, tt.wantPayment, got.PaymentID)
+		})
+	}
+}
+
+// One order is fulfilled once, whichever way its success arrives: signed,
+// confirmed server-side, or unsigned with a payment id the browser made up.
+func TestResultHandlerFulfilsOncePerOrder(t *testing.T) {
+	var fulfilled, results []glomo.Payment
+	rc := &recordingConfirm{c: glomo.Confirmation{Outcome: glomo.OutcomeSuccess, Status: "paid"}}
+	h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
+		o.Confirm = rc.confirm
+		o.Fulfil = func(_ context.Context, p glomo.Payment) error {
+			fulfilled = append(fulfilled, p)
+			return nil
+		}
+		o.OnResult = func(w http.ResponseWriter, _ *http.Request, p glomo.Payment) {
+			results = append(results, p)
+			w.WriteHeader(http.StatusNoContent)
+		}
+	})
+	reqs := []*http.Request{
+		jsonReq(mustJSON(glomotest.SignedSuccess(testOrder, testPayment, testSecret))),
+		getReq("status=success&orderId=" + testOrder), // the guide's redirect shape: no payment id
+		getReq("status=success&orderId=" + testOrder + "&paymentId=payt_made_up_1"),
+		jsonReq(`{"orderId":"` + testOrder + `","paymentId":"payt_made_up_2","status":"success"}`),
+	}
+	for i, req := range reqs {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusNoContent, rec.Code, "request %d: %s", i, rec.Body)
+	}
+	require.Len(t, results, len(reqs))
+	for i, p := range results {
+		assert.Equal(t, glomo.OutcomeSuccess, p.Outcome, "request %d", i)
+		assert.Equal(t, i > 0, p.Duplicate, "request %d", i)
+	}
+	require.Len(t, fulfilled, 1)
+	assert.Equal(t, testPayment, fulfilled[0].PaymentID)
+	assert.Equal(t, []string{"", "", ""}, rc.payments, "unsigned payment ids reached Confirm")
+}

@@ -46,8 +46,10 @@ type Payment struct {
 	// OrderID is always the order id the merchant's server expected (from
 	// ResultHandlerOptions.ExpectedOrder), never the browser's copy.
 	OrderID string `json:"orderId"`
-	// PaymentID is the payment id; from the server-side look-up when one
-	// ran and reported it, else from the browser. Empty for bank transfers.
+	// PaymentID is the payment id: the signed one for a verified result;
+	// for one confirmed server-side, the look-up's (empty when it could
+	// not tie a payment to the order), never the browser's; otherwise what
+	// the browser sent. Empty for bank transfers.
 	PaymentID string `json:"paymentId,omitempty"`
 	// Status is Glomo's status word: the signed status for a verified
 	// result, the look-up's status for a confirmed one, otherwise what the

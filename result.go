@@ -60,6 +60,8 @@ type Confirmation struct {
 	Status string
 }
 
-// ConfirmFunc looks an order up server-side. paymentID is empty when the
-// browser did not send one. The glomoapi package provides an implementation.
+// ConfirmFunc looks an order up server-side. paymentID is set only when a
+// signed result named it, and so belongs to orderID; otherwise it is empty
+// and the answer must come from the order itself. The glomoapi package
+// provides an implementation.
 type ConfirmFunc func(ctx context.Context, orderID, paymentID string) (Confirmation, error)

@@ -2,7 +2,6 @@ package glomoapi
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -178,44 +177,62 @@ func TestKeyNeverPrinted(t *testing.T) {
 }
 
 func TestConfirm(t *testing.T) {
+	const paidOrder = `{"id":"order_1","status":"paid"}`
+	const openOrder = `{"id":"order_1","status":"active"}`
 	tests := []struct {
-		name, paymentID, body string
-		want                  glomo.Outcome
-		wantErr               error
+		name, paymentID, payment, order string
+		want                            glomo.Outcome
+		wantPayment, wantStatus         string
+		wantPaths                       []string
+		wantErr                         error
 	}{
-		{"payment success", "payt_1", `{"id":"payt_1","status":"success"}`, glomo.OutcomeSuccess, nil},
-		{"payment failed", "payt_1", `{"id":"payt_1","status":"failed","error_code":"PAYMENT_DECLINED"}`, glomo.OutcomeFailure, nil},
-		{"payment in progress", "payt_1", `{"id":"payt_1","status":"in_progress"}`, glomo.OutcomePending, nil},
-		{"payment under review", "payt_1", `{"id":"payt_1","status":"under_review"}`, glomo.OutcomePending, nil},
-		{"payment of another order", "payt_1", `{"id":"payt_1","status":"success","order_id":"order_other"}`, 0, ErrPaymentOrderMismatch},
-		{"payment of this order", "payt_1", `{"id":"payt_1","status":"success","order_id":"order_1"}`, glomo.OutcomeSuccess, nil},
-		{"order paid", "", `{"id":"order_1","status":"paid"}`, glomo.OutcomeSuccess, nil},
-		{"order expired", "", `{"id":"order_1","status":"expired"}`, glomo.OutcomeFailure, nil},
-		{"order cancelled", "", `{"id":"order_1","status":"cancelled"}`, glomo.OutcomeFailure, nil},
-		{"order failed", "", `{"id":"order_1","status":"failed"}`, glomo.OutcomeFailure, nil},
-		{"order active", "", `{"id":"order_1","status":"active"}`, glomo.OutcomePending, nil},
+		{"payment of this order, success", "payt_1", `{"id":"payt_1","status":"success","order_id":"order_1"}`, "",
+			glomo.OutcomeSuccess, "payt_1", "success", []string{"/payment/payt_1"}, nil},
+		{"payment of this order, failed", "payt_1", `{"id":"payt_1","status":"failed","order_id":"order_1","error_code":"PAYMENT_DECLINED"}`, "",
+			glomo.OutcomeFailure, "payt_1", "failed", []string{"/payment/payt_1"}, nil},
+		{"payment of this order, in progress", "payt_1", `{"id":"payt_1","status":"in_progress","order_id":"order_1"}`, "",
+			glomo.OutcomePending, "payt_1", "in_progress", []string{"/payment/payt_1"}, nil},
+		{"payment of this order, under review", "payt_1", `{"id":"payt_1","status":"under_review","order_id":"order_1"}`, "",
+			glomo.OutcomePending, "payt_1", "under_review", []string{"/payment/payt_1"}, nil},
+		{"payment of another order", "payt_1", `{"id":"payt_1","status":"success","order_id":"order_other"}`, "",
+			0, "", "", []string{"/payment/payt_1"}, ErrPaymentOrderMismatch},
+		// A payment that names no order proves nothing: the order decides.
+		{"successful payment without order, order open", "payt_1", `{"id":"payt_1","status":"success"}`, openOrder,
+			glomo.OutcomePending, "", "active", []string{"/payment/payt_1", "/orders/order_1"}, nil},
+		{"successful payment without order, order paid", "payt_1", `{"id":"payt_1","status":"success"}`, paidOrder,
+			glomo.OutcomeSuccess, "", "paid", []string{"/payment/payt_1", "/orders/order_1"}, nil},
+		{"failed payment without order, order open", "payt_1", `{"id":"payt_1","status":"failed"}`, openOrder,
+			glomo.OutcomePending, "", "active", []string{"/payment/payt_1", "/orders/order_1"}, nil},
+		{"order paid", "", "", paidOrder, glomo.OutcomeSuccess, "", "paid", []string{"/orders/order_1"}, nil},
+		{"order expired", "", "", `{"id":"order_1","status":"expired"}`, glomo.OutcomeFailure, "", "expired", []string{"/orders/order_1"}, nil},
+		{"order cancelled", "", "", `{"id":"order_1","status":"cancelled"}`, glomo.OutcomeFailure, "", "cancelled", []string{"/orders/order_1"}, nil},
+		{"order failed", "", "", `{"id":"order_1","status":"failed"}`, glomo.OutcomeFailure, "", "failed", []string{"/orders/order_1"}, nil},
+		{"order active", "", "", openOrder, glomo.OutcomePending, "", "active", []string{"/orders/order_1"}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
+			var paths []string
 			c := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-				if tt.paymentID != "" {
-					assert.Equal(t, "/api/v1/payment/"+tt.paymentID, r.URL.Path)
-				} else {
-					assert.Equal(t, "/api/v1/orders/order_1", r.URL.Path)
+				path := strings.TrimPrefix(r.URL.Path, "/api/v1")
+				paths = append(paths, path)
+				switch path {
+				case "/payment/" + tt.paymentID:
+					fmt.Fprint(w, tt.payment)
+				case "/orders/order_1":
+					fmt.Fprint(w, tt.order)
+				default:
+					http.NotFound(w, r)
 				}
-				fmt.Fprint(w, tt.body)
 			})
 			var confirm glomo.ConfirmFunc = c.Confirm
 			got, err := confirm(context.Background(), "order_1", tt.paymentID)
+			assert.Equal(t, tt.wantPaths, paths)
 			if tt.wantErr != nil {
 				assert.ErrorIs(t, err, tt.wantErr)
 				return
 			}
 			require.NoError(t, err)
-			assert.Equal(t, tt.want, got.Outcome)
-			var status struct{ Status string }
-			require.NoError(t, json.Unmarshal([]byte(tt.body), &status))
-			assert.Equal(t, status.Status, got.Status)
+			assert.Equal(t, glomo.Confirmation{Outcome: tt.want, PaymentID: tt.wantPayment, Status: tt.wantStatus}, got)
 		})
 	}
 	c := newServer(t, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(500) })

@@ -16,17 +16,18 @@ var ErrPaymentOrderMismatch = errors.New("glomoapi: payment belongs to another o
 var _ glomo.ConfirmFunc = (*Client)(nil).Confirm
 
 // Confirm implements glomo.ConfirmFunc: it asks the API what happened to
-// orderID. With a paymentID it reads the payment (success is
-// OutcomeSuccess, failed is OutcomeFailure, anything else pending);
-// without one it reads the order (paid is OutcomeSuccess; failed,
-// cancelled and expired are OutcomeFailure; anything else pending).
+// orderID. The order decides (paid is OutcomeSuccess; failed, cancelled
+// and expired are OutcomeFailure; anything else pending) unless the
+// payment paymentID names orderID as its order: then the payment decides
+// (success is OutcomeSuccess, failed is OutcomeFailure, anything else
+// pending) and is the confirmation's PaymentID.
 //
 // orderID must be the id the merchant's server created, never one from the
-// browser. When the payment object names its order, Confirm checks it is
-// orderID and fails with ErrPaymentOrderMismatch otherwise. Payments that
-// do not carry an order id (the API does not document that they do) cannot
-// be cross-checked; for those, the signature check before Confirm or a
-// GetOrder is what ties the payment to the order.
+// browser. A payment that names another order fails with
+// ErrPaymentOrderMismatch. A payment that names no order (the API does not
+// document that payments carry one) proves nothing about orderID, so
+// Confirm reads the order instead and reports no PaymentID: a payment id
+// from the browser can never make an unpaid order look paid.
 func (c *Client) Confirm(ctx context.Context, orderID, paymentID string) (glomo.Confirmation, error) {
 	if orderID == "" {
 		return glomo.Confirmation{}, fmt.Errorf("%w: Confirm needs an order id", ErrInvalidRequest)
@@ -39,17 +40,9 @@ func (c *Client) Confirm(ctx context.Context, orderID, paymentID string) (glomo.
 		if p.OrderID != "" && p.OrderID != orderID {
 			return glomo.Confirmation{}, ErrPaymentOrderMismatch
 		}
-		if p.ID == "" {
-			p.ID = paymentID
+		if p.OrderID == orderID {
+			return paymentConfirmation(p, paymentID), nil
 		}
-		conf := glomo.Confirmation{Outcome: glomo.OutcomePending, PaymentID: p.ID, Status: p.Status}
-		switch p.Status {
-		case PaymentSuccess:
-			conf.Outcome = glomo.OutcomeSuccess
-		case PaymentFailed:
-			conf.Outcome = glomo.OutcomeFailure
-		}
-		return conf, nil
 	}
 	o, err := c.GetOrder(ctx, orderID)
 	if err != nil {
@@ -63,4 +56,19 @@ func (c *Client) Confirm(ctx context.Context, orderID, paymentID string) (glomo.
 		conf.Outcome = glomo.OutcomeFailure
 	}
 	return conf, nil
+}
+
+// paymentConfirmation is what a payment of the order says.
+func paymentConfirmation(p *Payment, paymentID string) glomo.Confirmation {
+	if p.ID == "" {
+		p.ID = paymentID
+	}
+	conf := glomo.Confirmation{Outcome: glomo.OutcomePending, PaymentID: p.ID, Status: p.Status}
+	switch p.Status {
+	case PaymentSuccess:
+		conf.Outcome = glomo.OutcomeSuccess
+	case PaymentFailed:
+		conf.Outcome = glomo.OutcomeFailure
+	}
+	return conf
 }
