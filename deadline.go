@@ -33,14 +33,13 @@ type deadlineContext struct {
 
 var _ context.Context = (*deadlineContext)(nil)
 
-// newDeadlineContext returns a context that ends at the earlier of now +
-// timeout and parent's end. Call stop when the work it bounds returns.
-func newDeadlineContext(parent context.Context, timeout time.Duration) *deadlineContext {
-	d := time.Now().Add(timeout)
+// init sets up a zero deadlineContext to end at the earlier of d and
+// parent's end. Call stop when the work it bounds returns.
+func (c *deadlineContext) init(parent context.Context, d time.Time) {
 	if pd, ok := parent.Deadline(); ok && pd.Before(d) {
 		d = pd
 	}
-	return &deadlineContext{parent: parent, deadline: d}
+	c.parent, c.deadline = parent, d
 }
 
 // context returns the real context, making it on first use.
@@ -51,9 +50,16 @@ func (c *deadlineContext) context() context.Context {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if !c.made.Load() {
-		c.ctx, c.cancel = context.WithDeadline(c.parent, c.deadline)
 		if c.stopped.Load() {
+			// Made after stop: end it as stop ended the real one, with
+			// Canceled, whatever the parent or the clock did since. (Had
+			// the deadline passed before stop, the real one would say
+			// DeadlineExceeded; telling the two apart would cost a clock
+			// reading on every stop.)
+			c.ctx, c.cancel = context.WithCancel(context.WithoutCancel(c.parent))
 			c.cancel()
+		} else {
+			c.ctx, c.cancel = context.WithDeadline(c.parent, c.deadline)
 		}
 		c.made.Store(true)
 	}
@@ -62,6 +68,10 @@ func (c *deadlineContext) context() context.Context {
 
 // stop cancels the context, as the CancelFunc of context.WithDeadline does.
 func (c *deadlineContext) stop() {
+	if !c.made.Load() && c.parent.Err() != nil {
+		// The parent ended first, and so is what ended this context.
+		c.context()
+	}
 	c.mu.Lock()
 	c.stopped.Store(true)
 	made := c.made.Load()

@@ -14,6 +14,14 @@ import (
 type ctxKey struct{}
 
 // closedWithin reports whether done closes within d.
+// newDeadlineContext returns a context that ends at the earlier of now +
+// timeout and parent's end, as a delivery's Handle gets.
+func newDeadlineContext(parent context.Context, timeout time.Duration) *deadlineContext {
+	c := &deadlineContext{}
+	c.init(parent, time.Now().Add(timeout))
+	return c
+}
+
 func closedWithin(done <-chan struct{}, d time.Duration) bool {
 	select {
 	case <-done:
@@ -79,6 +87,21 @@ func TestDeadlineContextEnds(t *testing.T) {
 			context.Canceled, context.Canceled},
 		{"parent canceled", time.Hour, func(_ *deadlineContext, cancel context.CancelCauseFunc) { cancel(errCause) },
 			context.Canceled, errCause},
+		// Ended by stop; the deadline passing later changes nothing, as
+		// with context.WithDeadline.
+		{"stop then deadline", 10 * time.Millisecond, func(c *deadlineContext, _ context.CancelCauseFunc) {
+			c.stop()
+			time.Sleep(30 * time.Millisecond)
+		}, context.Canceled, context.Canceled},
+		// A request context ends when its handler returns, after stop.
+		{"stop then parent canceled", time.Hour, func(c *deadlineContext, cancel context.CancelCauseFunc) {
+			c.stop()
+			cancel(errCause)
+		}, context.Canceled, context.Canceled},
+		{"parent canceled then stop", time.Hour, func(c *deadlineContext, cancel context.CancelCauseFunc) {
+			cancel(errCause)
+			c.stop()
+		}, context.Canceled, errCause},
 	} {
 		for _, madeFirst := range []bool{false, true} {
 			name := tc.name + "/unused"

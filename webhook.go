@@ -36,12 +36,14 @@ type WebhookOptions struct {
 	// Handle processes a verified, parsed, not yet processed event. It is
 	// called for every entity and event type, including ones this package
 	// does not know: return nil for those, or Glomo retries them for days.
-	// A non-nil error answers 500 (Glomo retries) and leaves the event
-	// unprocessed in the store. ctx carries a deadline of Timeout and is
-	// canceled when Handle returns; without Async it also carries the
-	// request's values and ends early if the request's context does. Its
-	// timer starts only once something waits on it (Done or Err), so a
-	// Handle that never does pays nothing for the deadline.
+	// (The dashboard's test event, entity_type webhook_test, is answered
+	// 200 without calling Handle.) A non-nil error answers 500 (Glomo
+	// retries) and leaves the event unprocessed in the store. ctx carries
+	// a deadline of Timeout and is canceled when Handle returns; without
+	// Async it also carries the request's values, ends early if the
+	// request's context does, and its Timeout started before the store's
+	// Claim. Its timer starts only once something waits on it (Done or
+	// Err), so a Handle that never does pays nothing for the deadline.
 	//
 	// Handle may retain the event and its byte slices: the handler
 	// allocates a fresh body per delivery unless ReuseBuffers is set.
@@ -58,8 +60,10 @@ type WebhookOptions struct {
 	// MaxBodyBytes caps the request body. Default DefaultWebhookMaxBodyBytes.
 	MaxBodyBytes int64
 
-	// Timeout bounds each Handle call through its context. Default
-	// DefaultWebhookTimeout; keep it well under Glomo's 30 seconds.
+	// Timeout bounds each delivery's store Claim and Handle calls through
+	// their context; the store's Done after Handle may run until five
+	// seconds past that deadline. Default DefaultWebhookTimeout; keep it
+	// well under Glomo's 30 seconds.
 	Timeout time.Duration
 
 	// Async acknowledges a verified event with 202 as soon as it is queued
@@ -73,6 +77,11 @@ type WebhookOptions struct {
 	// off and make Handle persist the event to a durable queue, which is
 	// fast and keeps Glomo's retries. A full queue answers 503, which
 	// Glomo retries. Call Shutdown to drain the queue on exit.
+	//
+	// A queued event's claim in the store lasts as long as the longest
+	// wait the queue allows, (QueueSize/Workers + 1) × Timeout + 30s, so a
+	// duplicate delivered meanwhile gets 409 (Glomo retries it later)
+	// instead of running Handle a second time.
 	Async bool
 	// QueueSize is the asynchronous queue length. Default DefaultWebhookQueueSize.
 	QueueSize int
@@ -120,8 +129,9 @@ type WebhookHandler struct {
 	timeout   time.Duration
 	logger    *slog.Logger
 	reuse     bool
-	bufs      sync.Pool  // of *[]byte, when reuse
-	macs      *sync.Pool // of *macSet keyed with secrets
+	lease     time.Duration // how long a claim lives in the store
+	bufs      sync.Pool     // of *[]byte, when reuse
+	macs      *sync.Pool    // of *macSet keyed with secrets
 	queue     chan queuedEvent
 	workers   sync.WaitGroup
 	closeOnce sync.Once
@@ -169,6 +179,10 @@ func NewWebhookHandler(opts WebhookOptions) (*WebhookHandler, error) {
 	if h.logger == nil {
 		h.logger = slog.Default()
 	}
+	// A claim lives past Handle's deadline, so a slow but live callback
+	// keeps it, yet briefly enough that a crash frees it for Glomo's next
+	// retry.
+	h.lease = h.timeout + 30*time.Second
 	if opts.Async {
 		size, workers := opts.QueueSize, opts.Workers
 		if size <= 0 {
@@ -177,6 +191,10 @@ func NewWebhookHandler(opts WebhookOptions) (*WebhookHandler, error) {
 		if workers <= 0 {
 			workers = DefaultWebhookWorkers
 		}
+		// A queued event waits for the events ahead of it, each bounded
+		// by Timeout, shared among the workers: its claim must outlive
+		// that wait, or a duplicate could claim it again and run twice.
+		h.lease += time.Duration((size+workers-1)/workers) * h.timeout
 		h.queue = make(chan queuedEvent, size)
 		h.workers.Add(workers)
 		for i := 0; i < workers; i++ {
@@ -186,10 +204,9 @@ func NewWebhookHandler(opts WebhookOptions) (*WebhookHandler, error) {
 	return h, nil
 }
 
-// lease is how long a claim lives: past Handle's deadline, so a slow but
-// live callback keeps it, yet short enough that a crash frees it for
-// Glomo's next retry.
-func (h *WebhookHandler) lease() time.Duration { return h.timeout + 30*time.Second }
+// Async reports whether the handler was built with WebhookOptions.Async,
+// and so acknowledges deliveries before Handle runs.
+func (h *WebhookHandler) Async() bool { return h.queue != nil }
 
 // ServeHTTP implements http.Handler.
 func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -256,9 +273,13 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
+	// Claim and Handle share one deadline, which starts here.
+	dc := newDeliveryContexts(r.Context(), h.timeout)
+	dctx := &dc.handle
+	defer dctx.stop()
 	key := e.DedupKey()
 	if key != "" {
-		claim, err := h.store.Claim(r.Context(), key, h.lease())
+		claim, err := h.store.Claim(dctx, key, h.lease)
 		if err != nil {
 			h.fail(w, r, e, http.StatusServiceUnavailable, "store_unavailable", "the event store failed", err)
 			return
@@ -284,18 +305,44 @@ func (h *WebhookHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if err := h.process(r.Context(), e, key); err != nil {
+	if err := h.process(dc, e, key); err != nil {
 		h.fail(w, r, e, http.StatusInternalServerError, "internal_error", "the webhook could not be processed; it will be retried", err)
 		return
 	}
 	writeJSONStatus(w, http.StatusOK, statusProcessed)
 }
 
-// process runs Handle under the deadline and settles the claim. A panic in
-// Handle releases the claim before it propagates, so the retry is not
-// locked out for a whole lease.
-func (h *WebhookHandler) process(parent context.Context, e WebhookEvent, key string) (err error) {
-	dctx := newDeadlineContext(parent, h.timeout)
+// webhookStoreGrace is how long past Handle's deadline the store may take
+// to record a processed event.
+const webhookStoreGrace = 5 * time.Second
+
+// deliveryContexts holds, in one allocation, the context a delivery's
+// Claim and Handle share and the one its store's Done gets.
+type deliveryContexts struct {
+	handle, done deadlineContext
+}
+
+// newDeliveryContexts starts a delivery's deadline of timeout.
+func newDeliveryContexts(parent context.Context, timeout time.Duration) *deliveryContexts {
+	dc := &deliveryContexts{}
+	dc.handle.init(parent, time.Now().Add(timeout))
+	return dc
+}
+
+// doneContext returns the context for recording a processed event: it
+// keeps the delivery's values but not its cancellation, since the work is
+// done whether or not the request is still there, and ends
+// webhookStoreGrace after Handle's deadline. Call it once.
+func (dc *deliveryContexts) doneContext() *deadlineContext {
+	dc.done.init(context.WithoutCancel(dc.handle.parent), dc.handle.deadline.Add(webhookStoreGrace))
+	return &dc.done
+}
+
+// process runs Handle under dc's deadline, stops it, and settles the
+// claim. A panic in Handle releases the claim before it propagates, so the
+// retry is not locked out for a whole lease.
+func (h *WebhookHandler) process(dc *deliveryContexts, e WebhookEvent, key string) (err error) {
+	dctx := &dc.handle
 	defer dctx.stop()
 	var ctx context.Context = dctx
 	settled := false
@@ -313,8 +360,11 @@ func (h *WebhookHandler) process(parent context.Context, e WebhookEvent, key str
 	if key != "" {
 		// The work is done; a failure to record it only risks one more
 		// run on a retry, which idempotent callbacks tolerate. So answer
-		// success rather than invite a retry for certain.
-		if derr := h.store.Done(context.WithoutCancel(ctx), key); derr != nil {
+		// success rather than invite a retry for certain. Recording it
+		// must not depend on the request, nor hang the answer forever.
+		done := dc.doneContext()
+		defer done.stop()
+		if derr := h.store.Done(done, key); derr != nil {
 			h.logger.LogAttrs(ctx, slog.LevelWarn, "glomo: webhook store could not record a processed event",
 				slog.String("entity_type", e.EntityType), slog.String("event_type", e.EventType), slog.String("error", derr.Error()))
 		}
@@ -365,7 +415,7 @@ func (h *WebhookHandler) runQueued(q queuedEvent) {
 				slog.String("entity_type", q.e.EntityType), slog.String("event_type", q.e.EventType), slog.Any("panic", p))
 		}
 	}()
-	if err := h.process(context.Background(), q.e, q.key); err != nil {
+	if err := h.process(newDeliveryContexts(context.Background(), h.timeout), q.e, q.key); err != nil {
 		h.logger.LogAttrs(context.Background(), slog.LevelError, "glomo: queued webhook failed; Glomo will not retry it",
 			slog.String("entity_type", q.e.EntityType), slog.String("event_type", q.e.EventType),
 			slog.String("id", q.e.ID()), slog.String("error", err.Error()))

@@ -63,13 +63,15 @@ func (set *macSet) matches(want *[sha256.Size]byte) bool {
 }
 
 // readSignedBody reads the whole body into one buffer, hashing it as it
-// arrives, and reports whether it carries the signature want. The buffer
-// is sized from Content-Length when the client sent one (net/http enforces
-// it), else grown up to the cap. The body is held in memory once: the
-// hash reads the buffer, it keeps no copy. (A body without Content-Length
-// grows by doubling, so while it grows the outgrown buffers are garbage
-// until the next collection.) With ReuseBuffers, slot is where the buffer
-// goes back to the pool through putBuffer; otherwise it is nil.
+// arrives, and reports whether it carries the signature want. The body is
+// held in memory once: the hash reads the buffer, it keeps no copy. The
+// buffer grows with what arrives, doubling from hashChunk up to the
+// Content-Length the client declared (which net/http enforces) or, without
+// one, to the cap: a client that declares a large body and sends little
+// holds little memory, at the price of copying a large body's first half
+// once as it grows (outgrown buffers are garbage until the next
+// collection). With ReuseBuffers, slot is where the buffer goes back to
+// the pool through putBuffer; otherwise it is nil.
 func (h *WebhookHandler) readSignedBody(r *http.Request, want *[sha256.Size]byte) (body []byte, slot *[]byte, signed bool, err error) {
 	macs := h.macs.Get().(*macSet)
 	defer h.macs.Put(macs)
@@ -77,41 +79,45 @@ func (h *WebhookHandler) readSignedBody(r *http.Request, want *[sha256.Size]byte
 	if r.Body == nil {
 		return nil, nil, macs.matches(want), nil
 	}
-	var b []byte
-	if n := r.ContentLength; n >= 0 {
-		b, slot = h.getBuffer(int(n))
-		b = b[:n]
-		for off := 0; off < len(b); {
-			end := min(off+hashChunk, len(b))
-			if _, err := io.ReadFull(r.Body, b[off:end]); err != nil {
-				h.putBuffer(slot, b)
-				return nil, nil, false, err
-			}
-			macs.write(b[off:end])
-			off = end
-		}
-		return b, slot, macs.matches(want), nil
+	// limit is the length that ends the read: the declared length, or one
+	// byte past the cap, which proves the body too large.
+	declared := r.ContentLength >= 0
+	limit := h.maxBody + 1
+	if declared {
+		limit = r.ContentLength
 	}
-	b, slot = h.getBuffer(hashChunk)
-	for {
+	b, slot := h.getBuffer(int(min(limit, hashChunk)))
+	for int64(len(b)) < limit {
 		if len(b) == cap(b) {
-			b = append(b, 0)[:len(b)]
+			b = growBuffer(b, int(min(2*int64(cap(b)), limit)))
 		}
-		n, err := r.Body.Read(b[len(b):min(cap(b), len(b)+hashChunk)])
+		n, rerr := r.Body.Read(b[len(b):min(cap(b), len(b)+hashChunk)])
 		macs.write(b[len(b) : len(b)+n])
 		b = b[:len(b)+n]
-		if int64(len(b)) > h.maxBody {
-			h.putBuffer(slot, b)
-			return nil, nil, false, errBodyTooLarge
+		if rerr == io.EOF && declared && int64(len(b)) < limit {
+			rerr = io.ErrUnexpectedEOF
 		}
-		if err == io.EOF {
-			return b, slot, macs.matches(want), nil
+		if rerr == io.EOF {
+			break
 		}
-		if err != nil {
+		if rerr != nil {
 			h.putBuffer(slot, b)
-			return nil, nil, false, err
+			return nil, nil, false, rerr
 		}
 	}
+	if int64(len(b)) > h.maxBody {
+		h.putBuffer(slot, b)
+		return nil, nil, false, errBodyTooLarge
+	}
+	return b, slot, macs.matches(want), nil
+}
+
+// growBuffer returns a buffer holding b with capacity n, which must exceed
+// len(b).
+func growBuffer(b []byte, n int) []byte {
+	nb := make([]byte, len(b), n)
+	copy(nb, b)
+	return nb
 }
 
 // getBuffer returns an empty buffer of capacity n or more; with

@@ -469,3 +469,175 @@ func TestWebhookEventOwnsItsBytesByDefault(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, "payt_own1", p.ID)
 }
+
+// capReader serves body in pieces of at most step bytes and records, at
+// each Read, how many bytes it had served and how large the handler's
+// buffer was: the slice Read gets reaches to the end of that buffer.
+type capReader struct {
+	body   []byte
+	step   int
+	served int
+	reads  [][2]int // {served before the read, buffer capacity}
+}
+
+func (c *capReader) Read(p []byte) (int, error) {
+	c.reads = append(c.reads, [2]int{c.served, c.served + cap(p)})
+	if len(c.body) == 0 {
+		return 0, io.EOF
+	}
+	n := copy(p[:min(len(p), c.step)], c.body)
+	c.body = c.body[n:]
+	c.served += n
+	return n, nil
+}
+
+// A client that declares a large body holds memory in proportion to what
+// it has sent, not to what it declared: the buffer starts at hashChunk and
+// at most doubles what has arrived.
+func TestWebhookBufferFollowsTheBytesThatArrive(t *testing.T) {
+	const size = 10*hashChunk + 123
+	for _, tc := range []struct {
+		name     string
+		step     int
+		declared bool
+		reuse    bool
+	}{
+		{"declared, whole pieces", hashChunk, true, false},
+		{"declared, small pieces", 1000, true, false},
+		{"declared, reused buffers", hashChunk, true, true},
+		{"undeclared", hashChunk, false, false},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			h, rec, _ := newTestHandler(t, WebhookOptions{MaxBodyBytes: 16 * hashChunk, ReuseBuffers: tc.reuse})
+			body := benchBody(size, 1)
+			cr := &capReader{body: body, step: tc.step}
+			w := deliver(h, nil, SignWebhook(body, testSecret), func(r *http.Request) {
+				r.Body = io.NopCloser(cr)
+				r.ContentLength = -1
+				if tc.declared {
+					r.ContentLength = int64(len(body))
+				}
+			})
+			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+			require.Len(t, rec.events, 1)
+			require.NotEmpty(t, cr.reads)
+			for i, rd := range cr.reads {
+				served, capacity := rd[0], rd[1]
+				assert.LessOrEqual(t, capacity, max(hashChunk, 2*served),
+					"read %d: a %d-byte buffer after %d bytes", i, capacity, served)
+			}
+			if tc.declared {
+				last := cr.reads[len(cr.reads)-1]
+				assert.Equal(t, size, last[1], "the last buffer is exactly the declared length")
+			}
+		})
+	}
+}
+
+// A queued event's claim outlives its wait in the queue: a duplicate
+// delivered while it waits is refused, not run a second time.
+func TestWebhookAsyncClaimOutlivesTheQueue(t *testing.T) {
+	store := NewMemoryEventStore(0, 0)
+	var clockMu sync.Mutex
+	now := time.Now()
+	store.table.now = func() time.Time { clockMu.Lock(); defer clockMu.Unlock(); return now }
+	advance := func(d time.Duration) { clockMu.Lock(); now = now.Add(d); clockMu.Unlock() }
+
+	gate := make(chan struct{})
+	started := make(chan struct{})
+	var runs sync.Map // id -> *atomic.Int32
+	h, _, _ := newTestHandler(t, WebhookOptions{
+		Store: store, Async: true, Workers: 2, QueueSize: 8, Timeout: time.Second,
+		Handle: func(_ context.Context, e WebhookEvent) error {
+			if strings.HasPrefix(e.ID(), "payt_busy") {
+				started <- struct{}{}
+				<-gate
+			}
+			n, _ := runs.LoadOrStore(e.ID(), new(atomic.Int32))
+			n.(*atomic.Int32).Add(1)
+			return nil
+		},
+	})
+	assert.True(t, h.Async())
+	// Both workers are busy, so payt_x waits in the queue.
+	for _, id := range []string{"payt_busy1", "payt_busy2"} {
+		body := paymentBody(id, "success")
+		require.Equal(t, http.StatusAccepted, deliver(h, body, SignWebhook(body, testSecret)).Code)
+		<-started
+	}
+	body := paymentBody("payt_x", "success")
+	sig := SignWebhook(body, testSecret)
+	require.Equal(t, http.StatusAccepted, deliver(h, body, sig).Code)
+
+	// The longest wait this queue allows: 8 events ahead on 2 workers,
+	// then its own run, each within Timeout; the claim lasts 30s more.
+	advance(5*time.Second + 29*time.Second)
+	assert.Equal(t, http.StatusConflict, deliver(h, body, sig).Code, "a duplicate while the event is queued")
+
+	close(gate)
+	require.NoError(t, h.Shutdown(context.Background()))
+	n, ok := runs.Load("payt_x")
+	require.True(t, ok)
+	assert.EqualValues(t, 1, n.(*atomic.Int32).Load())
+}
+
+// storeContexts records the contexts the handler gives its store.
+type storeContexts struct {
+	acquireStore
+	mu          sync.Mutex
+	claim, done context.Context
+	lease       time.Duration
+}
+
+func (s *storeContexts) Claim(ctx context.Context, _ string, lease time.Duration) (Claim, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.claim, s.lease = ctx, lease
+	return ClaimAcquired, nil
+}
+
+func (s *storeContexts) Done(ctx context.Context, _ string) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.done = ctx
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	return nil
+}
+
+// No store call can hang a delivery: Claim shares Handle's deadline, and
+// Done, which must not fail because the request ended, gets a little more.
+func TestWebhookStoreCallsAreBounded(t *testing.T) {
+	const timeout = 2 * time.Second
+	store := &storeContexts{}
+	var handleDeadline time.Time
+	reqCtx, endRequest := context.WithCancel(context.WithValue(context.Background(), ctxKey{}, "v"))
+	defer endRequest()
+	h, _, logs := newTestHandler(t, WebhookOptions{
+		Store: store, Timeout: timeout,
+		Handle: func(ctx context.Context, _ WebhookEvent) error {
+			handleDeadline, _ = ctx.Deadline()
+			endRequest() // the client goes away while Handle runs
+			return nil
+		},
+	})
+	body := paymentBody("payt_bounded", "success")
+	start := time.Now()
+	w := deliver(h, body, SignWebhook(body, testSecret), func(r *http.Request) { *r = *r.WithContext(reqCtx) })
+	require.Equal(t, http.StatusOK, w.Code)
+	assert.NotContains(t, logs.String(), "could not record", "Done failed: %s", logs)
+
+	claimDeadline, ok := store.claim.Deadline()
+	require.True(t, ok, "Claim has a deadline")
+	assert.Equal(t, handleDeadline, claimDeadline, "Claim and Handle share one deadline")
+	assert.WithinDuration(t, start.Add(timeout), claimDeadline, time.Second)
+	assert.Equal(t, "v", store.claim.Value(ctxKey{}))
+	assert.Equal(t, timeout+30*time.Second, store.lease)
+
+	doneDeadline, ok := store.done.Deadline()
+	require.True(t, ok, "Done has a deadline")
+	assert.Equal(t, handleDeadline.Add(webhookStoreGrace), doneDeadline)
+	assert.Equal(t, "v", store.done.Value(ctxKey{}))
+	assert.True(t, closedWithin(store.done.Done(), time.Second), "Done's context ends after the delivery")
+}
