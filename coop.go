@@ -3,7 +3,6 @@ package glomo
 import (
 	"log/slog"
 	"net/http"
-	"strings"
 	"sync/atomic"
 )
 
@@ -36,10 +35,14 @@ type COOPOptions struct {
 //
 //   - sets Cross-Origin-Opener-Policy: same-origin-allow-popups when the
 //     response has none;
-//   - rewrites same-origin (in any case, keeping parameters such as
-//     report-to="coop") to same-origin-allow-popups, in
-//     Cross-Origin-Opener-Policy and Cross-Origin-Opener-Policy-Report-Only;
-//   - leaves every value that already allows popups untouched.
+//   - rewrites same-origin to same-origin-allow-popups, keeping parameters
+//     such as report-to="coop", in Cross-Origin-Opener-Policy and
+//     Cross-Origin-Opener-Policy-Report-Only, when browsers read the header
+//     as same-origin (see RewriteCOOP);
+//   - leaves every other value untouched: those that already allow popups,
+//     and those browsers reject as malformed and treat as unsafe-none
+//     (SAME-ORIGIN, a space before ';', several header fields), which keep
+//     popups connected already; rewriting them would add isolation.
 //
 // A page that was cross-origin isolated (COOP same-origin with COEP
 // require-corp or credentialless) loses that isolation; COOP logs a warning
@@ -96,43 +99,55 @@ var isolationWarned atomic.Bool
 func fixCOOPHeaders(h http.Header, logger *slog.Logger) {
 	if vals := h[headerCOOP]; len(vals) == 0 {
 		h[headerCOOP] = []string{COOPAllowPopups}
-	} else if out, changed := rewriteCOOPValues(vals); changed {
+	} else if out, changed := rewriteCOOPField(vals); changed {
 		h[headerCOOP] = out
-		if isCrossOriginIsolating(h.Get(headerCOEP)) && isolationWarned.CompareAndSwap(false, true) {
+		if isCrossOriginIsolating(h[headerCOEP]) && isolationWarned.CompareAndSwap(false, true) {
 			if logger == nil {
 				logger = slog.Default()
 			}
-			logger.Warn("glomo: rewrote Cross-Origin-Opener-Policy same-origin to same-origin-allow-popups on a cross-origin isolated page; the page loses cross-origin isolation (SharedArrayBuffer, precise timers). Exempt routes that need it with COOPOptions.Skip, WithSkip or glomo.ExemptCOOP",
-				"coep", h.Get(headerCOEP))
+			logIsolationLoss(logger, h.Get(headerCOEP))
 		}
 	}
-	if out, changed := rewriteCOOPValues(h[headerCOOPReportOnly]); changed {
+	if out, changed := rewriteCOOPField(h[headerCOOPReportOnly]); changed {
 		h[headerCOOPReportOnly] = out
 	}
 }
 
-// rewriteCOOPValues applies RewriteCOOP to every field, copying vals on
-// the first change.
-func rewriteCOOPValues(vals []string) ([]string, bool) {
-	var out []string
-	for i, v := range vals {
-		if nv, changed := RewriteCOOP(v); changed {
-			if out == nil {
-				out = append([]string(nil), vals...)
-			}
-			out[i] = nv
-		}
+// logIsolationLoss warns that rewriting COOP cost the page its cross-origin
+// isolation.
+func logIsolationLoss(logger *slog.Logger, coep string) {
+	logger.Warn("glomo: rewrote Cross-Origin-Opener-Policy same-origin to same-origin-allow-popups on a cross-origin isolated page; the page loses cross-origin isolation (SharedArrayBuffer, precise timers). Exempt routes that need it with COOPOptions.Skip, WithSkip or glomo.ExemptCOOP",
+		"coep", coep)
+}
+
+// rewriteCOOPField applies RewriteCOOP to a header's field lines and
+// returns a new slice when it changed. Several lines are left alone:
+// browsers join them with ", ", which is not a valid structured-field item,
+// so they read the header as unsafe-none, and popups stay connected.
+func rewriteCOOPField(vals []string) ([]string, bool) {
+	if len(vals) != 1 {
+		return nil, false
 	}
-	return out, out != nil
+	if v, changed := RewriteCOOP(vals[0]); changed {
+		return []string{v}, true
+	}
+	return nil, false
 }
 
 // RewriteCOOP returns a Cross-Origin-Opener-Policy header value with a
-// same-origin policy (in any case) replaced by same-origin-allow-popups,
-// keeping its parameters as written, and reports whether it changed
-// anything. Other values are returned unchanged.
+// same-origin policy replaced by same-origin-allow-popups, keeping its
+// parameters as written, and reports whether it changed anything.
+//
+// Only a value that browsers read as same-origin is rewritten: the header is
+// a structured-field item (RFC 8941), so the token is case-sensitive,
+// whitespace around the value is ignored, and parameters follow the token
+// directly (same-origin;report-to="coop" or same-origin; report-to="coop").
+// A malformed value (SAME-ORIGIN, same-origin ;report-to="coop",
+// "same-origin") means unsafe-none to a browser, which keeps popups
+// connected; it is returned unchanged, as are all other values.
 func RewriteCOOP(value string) (string, bool) {
-	token, params := splitCOOP(value)
-	if !strings.EqualFold(token, "same-origin") {
+	token, params, ok := parseSFToken(value)
+	if !ok || token != "same-origin" {
 		return value, false
 	}
 	if params == "" {
@@ -141,19 +156,13 @@ func RewriteCOOP(value string) (string, bool) {
 	return COOPAllowPopups + params, true
 }
 
-// splitCOOP splits a COOP structured-field item into its token and the
-// parameters that follow it (starting at the first ';', as written).
-func splitCOOP(value string) (token, params string) {
-	value = strings.Trim(value, " \t")
-	if i := strings.IndexByte(value, ';'); i >= 0 {
-		return strings.TrimRight(value[:i], " \t"), value[i:]
+// isCrossOriginIsolating reports whether the COEP header fields, together
+// with COOP same-origin, make the page cross-origin isolated. Like COOP,
+// COEP is a structured-field item, read from exactly one field line.
+func isCrossOriginIsolating(coep []string) bool {
+	if len(coep) != 1 {
+		return false
 	}
-	return value, ""
-}
-
-// isCrossOriginIsolating reports whether a COEP value, together with COOP
-// same-origin, makes the page cross-origin isolated.
-func isCrossOriginIsolating(coep string) bool {
-	token, _ := splitCOOP(coep)
-	return token == "require-corp" || token == "credentialless"
+	token, _, ok := parseSFToken(coep[0])
+	return ok && (token == "require-corp" || token == "credentialless")
 }

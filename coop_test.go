@@ -14,17 +14,47 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
+// TestRewriteCOOP follows how Chromium parses the header: a structured-field
+// item whose token is case-sensitive; only what it reads as same-origin is
+// rewritten, everything it rejects (read as unsafe-none) stays.
 func TestRewriteCOOP(t *testing.T) {
 	tests := []struct {
 		in, want string
 		changed  bool
 	}{
 		{"same-origin", "same-origin-allow-popups", true},
-		{"SAME-ORIGIN", "same-origin-allow-popups", true},
-		{"  Same-Origin  ", "same-origin-allow-popups", true},
+		{"  same-origin\t ", "same-origin-allow-popups", true},
 		{`same-origin; report-to="coop"`, `same-origin-allow-popups; report-to="coop"`, true},
 		{`same-origin;report-to="coop"`, `same-origin-allow-popups;report-to="coop"`, true},
-		{`same-origin ; report-to="coop"`, `same-origin-allow-popups; report-to="coop"`, true},
+		{"same-origin;report-to=x", "same-origin-allow-popups;report-to=x", true},
+		{"same-origin;x=1.;y=123456789012.5;z=:aGk:", "same-origin-allow-popups;x=1.;y=123456789012.5;z=:aGk:", true},
+		{"same-origin;   report-to=x", "same-origin-allow-popups;   report-to=x", true},
+		{`same-origin;report-to="a \"b\" \\";x;y=?1;z=-12.5;w=:aGk=:;*k=tok/en:1`,
+			`same-origin-allow-popups;report-to="a \"b\" \\";x;y=?1;z=-12.5;w=:aGk=:;*k=tok/en:1`, true},
+
+		// Malformed: a browser reads unsafe-none, popups already work.
+		{"SAME-ORIGIN", "SAME-ORIGIN", false},
+		{"Same-Origin", "Same-Origin", false},
+		{`same-origin ;report-to="coop"`, `same-origin ;report-to="coop"`, false},
+		{`same-origin ; report-to="coop"`, `same-origin ; report-to="coop"`, false},
+		{"same-origin;\treport-to=x", "same-origin;\treport-to=x", false},
+		{`same-origin; Report-To="coop"`, `same-origin; Report-To="coop"`, false},
+		{`same-origin; report-to="coop`, `same-origin; report-to="coop`, false},
+		{`same-origin; report-to="a\x"`, `same-origin; report-to="a\x"`, false},
+		{"same-origin;", "same-origin;", false},
+		{"same-origin;x=", "same-origin;x=", false},
+		{"same-origin;x=?2", "same-origin;x=?2", false},
+		{"same-origin;x=1234567890123456", "same-origin;x=1234567890123456", false},
+		{"same-origin;x=1.2345", "same-origin;x=1.2345", false},
+		{"same-origin;x=1234567890123.5", "same-origin;x=1234567890123.5", false},
+		{"same-origin;x=:aG=k:", "same-origin;x=:aG=k:", false},
+		{"same-origin;x=@123", "same-origin;x=@123", false},
+		{"same-origin;x=:a*b:", "same-origin;x=:a*b:", false},
+		{"same-origin, same-origin", "same-origin, same-origin", false},
+		{`"same-origin"`, `"same-origin"`, false},
+		{"same-origin x", "same-origin x", false},
+
+		// Other policies.
 		{"same-origin-allow-popups", "same-origin-allow-popups", false},
 		{`same-origin-allow-popups; report-to="x"`, `same-origin-allow-popups; report-to="x"`, false},
 		{"unsafe-none", "unsafe-none", false},
@@ -40,6 +70,30 @@ func TestRewriteCOOP(t *testing.T) {
 			assert.Equal(t, tt.changed, changed)
 		})
 	}
+}
+
+// FuzzRewriteCOOP checks that a rewrite keeps the parameters, is itself a
+// value that is left alone, and only ever starts from same-origin.
+func FuzzRewriteCOOP(f *testing.F) {
+	for _, s := range []string{
+		"same-origin", `same-origin; report-to="coop"`, "same-origin;a=1.5;b=?0;c=:aGk=:", "SAME-ORIGIN",
+		"same-origin ;x", "unsafe-none", `"same-origin"`, "same-origin;x=\"\\\"\"", "same-origin, unsafe-none",
+	} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, value string) {
+		got, changed := glomo.RewriteCOOP(value)
+		if !changed {
+			require.Equal(t, value, got)
+			return
+		}
+		trimmed := strings.Trim(value, " \t")
+		require.True(t, strings.HasPrefix(trimmed, "same-origin"), "rewrote %q", value)
+		require.Equal(t, "same-origin-allow-popups"+strings.TrimPrefix(trimmed, "same-origin"), got)
+		again, changed := glomo.RewriteCOOP(got)
+		require.False(t, changed, "rewrote its own output %q", got)
+		require.Equal(t, got, again)
+	})
 }
 
 // serveThrough runs a request through mw around a handler that sets the
@@ -76,7 +130,10 @@ func TestCOOPMiddleware(t *testing.T) {
 	}{
 		{"absent: set", nil, []string{"same-origin-allow-popups"}, nil},
 		{"same-origin rewritten", http.Header{coop: {"same-origin"}}, []string{"same-origin-allow-popups"}, nil},
-		{"parameters kept", http.Header{coop: {`Same-Origin; report-to="coop"`}}, []string{`same-origin-allow-popups; report-to="coop"`}, nil},
+		{"parameters kept", http.Header{coop: {`same-origin; report-to="coop"`}}, []string{`same-origin-allow-popups; report-to="coop"`}, nil},
+		{"malformed same-origin untouched", http.Header{coop: {"Same-Origin"}}, []string{"Same-Origin"}, nil},
+		{"several field lines untouched", http.Header{coop: {"same-origin", "same-origin"}, ro: {"same-origin", "unsafe-none"}},
+			[]string{"same-origin", "same-origin"}, []string{"same-origin", "unsafe-none"}},
 		{"allow-popups untouched", http.Header{coop: {"same-origin-allow-popups"}}, []string{"same-origin-allow-popups"}, nil},
 		{"unsafe-none untouched", http.Header{coop: {"unsafe-none"}}, []string{"unsafe-none"}, nil},
 		{"noopener-allow-popups untouched", http.Header{coop: {"noopener-allow-popups"}}, []string{"noopener-allow-popups"}, nil},
@@ -144,6 +201,17 @@ func TestCOOPCrossOriginIsolation(t *testing.T) {
 		assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
 		assert.Contains(t, logs.String(), "loses cross-origin isolation")
 		assert.Contains(t, logs.String(), "coep=require-corp")
+	})
+
+	t.Run("malformed COEP is not isolating: rewritten silently", func(t *testing.T) {
+		glomo.ResetIsolationWarning()
+		var quiet lockedBuffer
+		mw := glomo.NewCOOP(glomo.COOPOptions{Logger: slog.New(slog.NewTextHandler(&quiet, nil))})
+		for _, coep := range [][]string{{"Require-Corp"}, {"require-corp", "require-corp"}} {
+			h := serveThrough(t, mw, nil, http.Header{"Cross-Origin-Opener-Policy": {"same-origin"}, "Cross-Origin-Embedder-Policy": coep})
+			assert.Equal(t, "same-origin-allow-popups", h.Get("Cross-Origin-Opener-Policy"))
+		}
+		assert.Empty(t, quiet.String())
 	})
 
 	t.Run("same-origin without COEP is rewritten silently", func(t *testing.T) {
