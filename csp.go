@@ -15,7 +15,8 @@ const (
 
 // CSPOption configures MergeCSP, NewCSP, CSP, NewHeaders, Headers and
 // SecureOptions. Invalid values are reported by those functions, never
-// written into a header.
+// written into a header. MergeCSP uses only the source options; each
+// option's doc says where else it applies.
 type CSPOption func(*cspConfig)
 
 // cspConfig is what the options set.
@@ -59,15 +60,16 @@ func WithExtraSources(sources ...string) CSPOption {
 	return func(c *cspConfig) { c.extra = append(c.extra, sources...) }
 }
 
-// WithReportOnly merges into Content-Security-Policy-Report-Only as well,
-// so that a report-only policy does not flood the site's reports with
-// Glomo's loads.
+// WithReportOnly merges into Content-Security-Policy-Report-Only as well
+// (SecureOptions: ContentSecurityPolicyReportOnly), so that a report-only
+// policy does not flood the site's reports with Glomo's loads.
 func WithReportOnly() CSPOption {
 	return func(c *cspConfig) { c.reportOnly = true }
 }
 
 // WithBaseline sets the policy a response gets, merged, when it carries no
-// Content-Security-Policy at all. Without it a response without a policy
+// Content-Security-Policy at all (SecureOptions: when
+// ContentSecurityPolicy is empty). Without it a response without a policy
 // is left without one. An empty, multi-line or unparsable baseline is an
 // error.
 func WithBaseline(policy string) CSPOption {
@@ -75,9 +77,9 @@ func WithBaseline(policy string) CSPOption {
 }
 
 // WithNonce gives every request a fresh CSP nonce (128 random bits) or
-// reuses the one unrolled/secure made, adds it to the script directive the
+// reuses the one unrolled/secure made, adds it to the script directives the
 // Glomo host is merged into, and exposes it to templates through Nonce. It
-// is never added where the directive relies on 'unsafe-inline' (a nonce
+// is never added where a directive relies on 'unsafe-inline' (a nonce
 // would switch that off), and 'unsafe-inline' is never added. MergeCSP
 // ignores it; SecureOptions adds unrolled/secure's $NONCE.
 func WithNonce() CSPOption {
@@ -85,21 +87,24 @@ func WithNonce() CSPOption {
 }
 
 // WithSkip leaves the responses to the requests it reports true for
-// untouched, for routes that never show the checkout.
+// untouched, for routes that never show the checkout. SecureOptions, whose
+// headers cannot vary per request, reports it as ErrUnsupportedOption.
 func WithSkip(skip func(*http.Request) bool) CSPOption {
 	return func(c *cspConfig) { c.skip = skip }
 }
 
 // WithLogger sets where warnings go: what a policy needs that merging
-// cannot fix (logged when a policy is first merged) and the loss of
-// cross-origin isolation. Default: slog.Default().
+// cannot fix (logged when a policy is first merged; by SecureOptions, when
+// it is called) and the loss of cross-origin isolation. Default:
+// slog.Default().
 func WithLogger(logger *slog.Logger) CSPOption {
 	return func(c *cspConfig) { c.logger = logger }
 }
 
 // WithCacheSize bounds how many distinct policies a HeaderFixer keeps
 // merged results for (default DefaultCSPCacheSize). When full, the cache
-// starts over. Per-request nonces do not make policies distinct.
+// starts over. Per-request nonces do not make policies distinct. MergeCSP
+// and SecureOptions keep no cache and ignore it.
 func WithCacheSize(n int) CSPOption {
 	return func(c *cspConfig) {
 		if n < 1 {
@@ -120,6 +125,10 @@ func nonNil(s []string) []string {
 // ErrInvalidBaseline is returned for a WithBaseline policy that cannot be
 // sent as a header.
 var ErrInvalidBaseline = errors.New("glomo: invalid baseline policy")
+
+// ErrUnsupportedOption is returned (wrapped) for an option that the
+// function it is given to cannot honour, such as WithSkip in SecureOptions.
+var ErrUnsupportedOption = errors.New("glomo: option not supported here")
 
 func newCSPConfig(opts []CSPOption) (*cspConfig, error) {
 	c := &cspConfig{cacheSize: DefaultCSPCacheSize}

@@ -23,6 +23,10 @@ var cspSeeds = []string{
 	"  script-src\t'self'  ;img-src  data: ;",
 	"connect-src wss://*.glomopay.com https://glomopay.com:*",
 	"frame-src https://*.glomopay.co; script-src https://*.eb.app",
+	"default-src 'self'; script-src-elem 'self'",
+	"default-src 'none'; script-src-elem 'nonce-a' 'strict-dynamic'; child-src 'self'",
+	"script-src-elem 'self'; child-src 'none'",
+	"script-src 'NONCE-a' 'nonce-b'; style-src 'Nonce-b' 'nonce-c', default-src 'nonce-a'",
 }
 
 // --- an independent model of CSP matching, written from the specification

@@ -38,6 +38,24 @@ func TestMergeCSPRules(t *testing.T) {
 		{"script-src-elem alone",
 			"script-src-elem 'self'",
 			"script-src-elem 'self' " + sdk},
+		{"script-src-elem without script-src: script-src created from default-src for browsers without -elem",
+			"default-src 'self'; script-src-elem 'self'",
+			"default-src 'self'; script-src-elem 'self' " + sdk + "; script-src 'self' " + sdk + "; frame-src 'self' " + frameAdd + "; connect-src 'self' " + frameAdd},
+		{"script-src-elem 'none' without script-src",
+			"default-src 'none'; script-src-elem 'none'",
+			"default-src 'none'; script-src-elem " + sdk + "; script-src " + sdk + "; frame-src " + frameAdd + "; connect-src " + frameAdd},
+		{"script-src-elem without script-src, default-src already covering",
+			"default-src https:; script-src-elem 'self'",
+			"default-src https:; script-src-elem 'self' " + sdk},
+		{"script-src-elem and child-src without default-src: no script-src, no connect-src",
+			"script-src-elem 'self'; child-src 'self'",
+			"script-src-elem 'self' " + sdk + "; child-src 'self'; frame-src 'self' " + frameAdd},
+		{"script-src-elem already covering, script-src created",
+			"default-src 'self'; script-src-elem " + sdk,
+			"default-src 'self'; script-src-elem " + sdk + "; script-src 'self' " + sdk + "; frame-src 'self' " + frameAdd + "; connect-src 'self' " + frameAdd},
+		{"inline allowances are copied, never added",
+			"default-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; script-src-elem 'self'",
+			"default-src 'self' 'unsafe-inline'; style-src 'unsafe-inline'; script-src-elem 'self' " + sdk + "; script-src 'self' 'unsafe-inline' " + sdk + "; frame-src 'self' 'unsafe-inline' " + frameAdd + "; connect-src 'self' 'unsafe-inline' " + frameAdd},
 		{"frames seeded from child-src, not default-src",
 			"default-src 'none'; child-src 'self'",
 			"default-src 'none'; child-src 'self'; script-src " + sdk + "; frame-src 'self' " + frameAdd + "; connect-src " + frameAdd},
@@ -148,9 +166,97 @@ func TestMergeCSPRules(t *testing.T) {
 			again, err := glomo.MergeCSP(got)
 			require.NoError(t, err)
 			assert.Equal(t, got, again, "merging twice equals merging once")
-			assert.NotContains(t, strings.ToLower(got), "unsafe-inline' "+sdk+" 'unsafe-inline", "never adds 'unsafe-inline'")
+			assertOnlyGlomoAdded(t, tt.policy, got)
 		})
 	}
+}
+
+// assertOnlyGlomoAdded checks, directive by directive, that a merge added
+// nothing but Glomo's default sources: every source of a merged directive
+// comes from the directive as written or, for a created one, from the
+// fallback it was seeded from. So no 'unsafe-inline' (or anything else)
+// appears where the site did not have it.
+func assertOnlyGlomoAdded(t interface {
+	assert.TestingT
+	Helper()
+}, policy, merged string) {
+	t.Helper()
+	seededFrom := map[string][]string{
+		"script-src":  {"default-src"},
+		"frame-src":   {"child-src", "default-src"},
+		"connect-src": {"default-src"},
+	}
+	in, out := strings.Split(policy, ","), strings.Split(merged, ",")
+	if !assert.Len(t, out, len(in), "policy count") {
+		return
+	}
+	for i := range in {
+		before, after := directiveMap(in[i]), directiveMap(out[i])
+		for name, values := range after {
+			origin, ok := before[name]
+			for _, fb := range seededFrom[name] {
+				if ok {
+					break
+				}
+				origin, ok = before[fb]
+			}
+			if !assert.True(t, ok, "directive %s created without a fallback: %q", name, out[i]) {
+				continue
+			}
+			for _, v := range values {
+				if v == sdk || v == checkout {
+					continue
+				}
+				assert.Contains(t, origin, v, "%s: %q not from the site's policy %q", name, v, in[i])
+			}
+		}
+	}
+}
+
+// failureRecorder is an assert.TestingT that records a failure.
+type failureRecorder struct{ failed bool }
+
+func (f *failureRecorder) Errorf(string, ...any) { f.failed = true }
+func (f *failureRecorder) Helper()               {}
+
+func TestAssertOnlyGlomoAddedCanFail(t *testing.T) {
+	tests := []struct {
+		name, policy, merged string
+		fails                bool
+	}{
+		{"a correct merge", "default-src 'self'", "default-src 'self'; script-src 'self' " + sdk, false},
+		{"'unsafe-inline' added", "script-src 'self'", "script-src 'self' 'unsafe-inline' " + sdk, true},
+		{"'unsafe-inline' added though elsewhere in the policy",
+			"style-src 'unsafe-inline'; script-src 'self'", "style-src 'unsafe-inline'; script-src 'self' 'unsafe-inline' " + sdk, true},
+		{"'unsafe-inline' added to a seeded directive",
+			"default-src 'self'; style-src 'unsafe-inline'", "default-src 'self'; style-src 'unsafe-inline'; script-src 'self' 'unsafe-inline' " + sdk, true},
+		{"another host added", "connect-src 'self'", "connect-src 'self' https://evil.example", true},
+		{"directive created without a fallback", "img-src 'self'", "img-src 'self'; script-src " + sdk, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var rec failureRecorder
+			assertOnlyGlomoAdded(&rec, tt.policy, tt.merged)
+			assert.Equal(t, tt.fails, rec.failed)
+		})
+	}
+}
+
+// directiveMap parses one policy simply: the first directive of each
+// lowercased name, with its sources as written.
+func directiveMap(policy string) map[string][]string {
+	m := map[string][]string{}
+	for _, tok := range strings.Split(policy, ";") {
+		fields := strings.Fields(tok)
+		if len(fields) == 0 {
+			continue
+		}
+		name := strings.ToLower(fields[0])
+		if _, dup := m[name]; !dup {
+			m[name] = fields[1:]
+		}
+	}
+	return m
 }
 
 func TestMergeCSPOptions(t *testing.T) {

@@ -231,6 +231,108 @@ func TestUnrolledSecure(t *testing.T) {
 	})
 }
 
+// TestSecureOptionsThroughSecure runs the options SecureOptions returns
+// through a real secure.Secure: the headers must be the merged policies as
+// written, with $NONCE replaced, whether or not secure formats them with
+// fmt.Sprintf. NONCE in a want stands for the request's nonce.
+func TestSecureOptionsThroughSecure(t *testing.T) {
+	const merged = "; frame-src 'self' " + frameAdd + "; connect-src 'self' " + frameAdd
+	tests := []struct {
+		name            string
+		in              secure.Options
+		opts            []glomo.CSPOption
+		wantCSP, wantRO string
+		wantSecureNonce bool
+	}{
+		{"'%' in the policy, nonce added",
+			secure.Options{ContentSecurityPolicy: "default-src 'self'; report-uri https://r.example/csp?site=a%2Fb"},
+			[]glomo.CSPOption{glomo.WithNonce()},
+			"default-src 'self'; report-uri https://r.example/csp?site=a%2Fb; script-src 'self' " + sdk + " 'nonce-NONCE'" + merged, "", true},
+		{"'%' in the report-only policy, nonce added to the policy only",
+			secure.Options{ContentSecurityPolicy: "script-src 'self'", ContentSecurityPolicyReportOnly: "default-src 'self'; report-uri /csp?p=100%25&q=%s%d"},
+			[]glomo.CSPOption{glomo.WithNonce()},
+			"script-src 'self' " + sdk + " 'nonce-NONCE'", "default-src 'self'; report-uri /csp?p=100%25&q=%s%d", true},
+		{"'%' in both, nonce added to both",
+			secure.Options{ContentSecurityPolicy: "script-src 'self'; report-uri /a%2F", ContentSecurityPolicyReportOnly: "script-src 'none'; report-uri /b%2F"},
+			[]glomo.CSPOption{glomo.WithNonce(), glomo.WithReportOnly()},
+			"script-src 'self' " + sdk + " 'nonce-NONCE'; report-uri /a%2F", "script-src " + sdk + " 'nonce-NONCE'; report-uri /b%2F", true},
+		{"the site's own $NONCE, no WithNonce",
+			secure.Options{ContentSecurityPolicy: "script-src 'self' $NONCE; report-uri /r?x=%41%%"},
+			nil,
+			"script-src 'self' 'nonce-NONCE' " + sdk + "; report-uri /r?x=%41%%", "", true},
+		{"$NONCE only in the report-only policy; the policy relies on 'unsafe-inline'",
+			secure.Options{ContentSecurityPolicy: "script-src 'unsafe-inline'; report-uri /r?a=%2F", ContentSecurityPolicyReportOnly: "script-src 'self' $NONCE"},
+			[]glomo.CSPOption{glomo.WithNonce(), glomo.WithReportOnly()},
+			"script-src 'unsafe-inline' " + sdk + "; report-uri /r?a=%2F", "script-src 'self' 'nonce-NONCE' " + sdk, true},
+		{"no nonce anywhere: secure does not format",
+			secure.Options{ContentSecurityPolicy: "default-src 'self'; report-uri /r?a=%2F", ContentSecurityPolicyReportOnly: "img-src %"},
+			nil,
+			"default-src 'self'; report-uri /r?a=%2F; script-src 'self' " + sdk + merged, "img-src %", false},
+		{"a literal %[1]s, which secure formats",
+			secure.Options{ContentSecurityPolicy: "script-src 'self'; report-uri /r?%[1]s"},
+			nil,
+			"script-src 'self' " + sdk + "; report-uri /r?%[1]s", "", true},
+		{"the baseline, when secure has no policy",
+			secure.Options{},
+			[]glomo.CSPOption{glomo.WithNonce(), glomo.WithBaseline("default-src 'self'; report-uri /r?a=%2F")},
+			"default-src 'self'; report-uri /r?a=%2F; script-src 'self' " + sdk + " 'nonce-NONCE'" + merged, "", true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			opts, err := glomo.SecureOptions(tt.in, tt.opts...)
+			require.NoError(t, err)
+			srv := httptest.NewServer(secure.New(opts).Handler(printNonce))
+			defer srv.Close()
+			h, nonce := fetch(t, srv.URL)
+			assert.Equal(t, tt.wantSecureNonce, nonce != "", "secure made a nonce")
+			assert.Equal(t, strings.ReplaceAll(tt.wantCSP, "NONCE", nonce), h.Get(headerCSP))
+			assert.Equal(t, strings.ReplaceAll(tt.wantRO, "NONCE", nonce), h.Get(headerCSPRO))
+		})
+	}
+}
+
+// TestSecureOptionsOptions: the options SecureOptions honours, and the one
+// it refuses.
+func TestSecureOptionsOptions(t *testing.T) {
+	t.Run("merge warnings and the loss of isolation go to WithLogger's logger", func(t *testing.T) {
+		var logs lockedBuffer
+		_, err := glomo.SecureOptions(secure.Options{
+			ContentSecurityPolicy:           "script-src 'nonce-a' 'strict-dynamic'; sandbox allow-scripts",
+			ContentSecurityPolicyReportOnly: "script-src 'strict-dynamic'",
+			CrossOriginOpenerPolicy:         "same-origin",
+			CrossOriginEmbedderPolicy:       "require-corp",
+		}, glomo.WithReportOnly(), glomo.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		require.NoError(t, err)
+		out := logs.String()
+		assert.Equal(t, 3, strings.Count(out, "level=WARN"), out)
+		assert.Equal(t, 1, strings.Count(out, "strict-dynamic"), "each problem once: %s", out)
+		assert.Contains(t, out, "allow-popups")
+		assert.Contains(t, out, "loses cross-origin isolation")
+	})
+
+	t.Run("nothing to say, nothing logged", func(t *testing.T) {
+		var logs lockedBuffer
+		_, err := glomo.SecureOptions(secure.Options{
+			ContentSecurityPolicy:     "default-src 'self'",
+			CrossOriginOpenerPolicy:   "same-origin",
+			CrossOriginEmbedderPolicy: "unsafe-none",
+		}, glomo.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+		require.NoError(t, err)
+		assert.Empty(t, logs.String())
+	})
+
+	t.Run("WithSkip cannot apply to static headers: an error", func(t *testing.T) {
+		_, err := glomo.SecureOptions(secure.Options{}, glomo.WithSkip(func(*http.Request) bool { return true }))
+		assert.ErrorIs(t, err, glomo.ErrUnsupportedOption)
+	})
+
+	t.Run("a malformed COOP is left alone", func(t *testing.T) {
+		opts, err := glomo.SecureOptions(secure.Options{CrossOriginOpenerPolicy: "SAME-ORIGIN"})
+		require.NoError(t, err)
+		assert.Equal(t, "SAME-ORIGIN", opts.CrossOriginOpenerPolicy)
+	})
+}
+
 func TestCSPWarnings(t *testing.T) {
 	tests := []struct {
 		name, policy, want string

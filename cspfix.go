@@ -3,6 +3,7 @@ package glomo
 import (
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 )
@@ -23,13 +24,15 @@ type cspMerger struct {
 }
 
 // The marks that stand for per-request nonces in a cache key, so that a
-// policy carrying a new nonce in every response is merged once. They hold
-// a NUL byte, which a valid header value cannot contain; a value that does
-// is merged without the cache.
+// policy carrying new nonces in every response is merged once. They hold a
+// NUL byte, which a valid header value cannot contain; a value that does is
+// merged without the cache. The request's own nonce is ourNonceMark; every
+// other distinct nonce source (a site's own per-request nonces) is
+// nonceMarkPrefix, its index among them and a quote.
 const (
-	ourNonceMark     = "'nonce-\x00glomo'"
-	foreignNonceMark = "'nonce-\x00other'"
-	nonceMarkByte    = "\x00"
+	nonceMarkPrefix = "'nonce-\x00"
+	ourNonceMark    = nonceMarkPrefix + "glomo'"
+	nonceMarkByte   = "\x00"
 )
 
 func newCSPMerger(c *cspConfig) (*cspMerger, error) {
@@ -66,7 +69,7 @@ func (m *cspMerger) fix(h http.Header, nonceSource string) {
 		if nonceSource == "" {
 			h[headerCSP] = []string{m.baseline}
 		} else {
-			h[headerCSP] = []string{m.baselineNonce.fill(nonceSource, "")}
+			h[headerCSP] = []string{m.baselineNonce.fill(nonceSource, nil)}
 		}
 	}
 	if m.reportOnly {
@@ -110,51 +113,62 @@ func (m *cspMerger) merge(value, nonceSource string) string {
 	// A policy without nonces is its own key: try it before scanning.
 	// (A policy with nonces is never stored under its own text.)
 	if t, ok := c.get(value); ok {
-		return t.fill(nonceSource, "")
+		return t.fill(nonceSource, nil)
 	}
-	key, foreign := maskNonces(value, nonceSource)
+	var buf [4]string // room for the foreign nonces of most policies
+	key, foreign := maskNonces(value, nonceSource, buf[:0])
 	return m.cached(c, key, src).fill(nonceSource, foreign)
 }
 
-// maskNonces returns the cache key of a policy: value with the request's
-// own nonce source (ours, when not "") and the first other well-formed
-// 'nonce-…' source (foreign, such as a site's own per-request nonce)
-// replaced by marks, in one pass.
-func maskNonces(value, ours string) (key, foreign string) {
+// maskNonces returns the cache key of a policy: value with every
+// well-formed nonce source ('nonce-…', the keyword in any case) replaced by
+// a mark, in one pass. The request's own source (ours, when not "") becomes
+// ourNonceMark; the others (foreign, such as a site's own per-request
+// nonces) are appended to foreign once each, and the i-th becomes
+// nonceMarkPrefix, i and a quote: one key for every request whatever the
+// nonces' values, and the template knows which value goes where.
+func maskNonces(value, ours string, foreign []string) (key string, _ []string) {
 	var b strings.Builder
 	copied := 0
 	for i := 0; ; {
-		j := strings.Index(value[i:], nonceSourcePrefix)
-		if j < 0 {
+		q := strings.IndexByte(value[i:], '\'')
+		if q < 0 {
 			break
 		}
-		j += i
+		j := i + q
+		i = j + 1
+		if len(value)-j < len(nonceSourcePrefix) || !strings.EqualFold(value[j+1:j+len(nonceSourcePrefix)], nonceSourcePrefix[1:]) {
+			continue
+		}
 		k := j + len(nonceSourcePrefix)
 		for k < len(value) && isBase64Char(value[k]) {
 			k++
 		}
-		i = j + 1
 		if k == j+len(nonceSourcePrefix) || k == len(value) || value[k] != '\'' {
-			continue
-		}
-		src, mark := value[j:k+1], ""
-		switch {
-		case src == ours:
-			mark = ourNonceMark
-		case foreign == "" || src == foreign:
-			foreign, mark = src, foreignNonceMark
-		default:
 			continue
 		}
 		if copied == 0 {
 			b.Grow(len(value))
 		}
 		b.WriteString(value[copied:j])
-		b.WriteString(mark)
+		if src := value[j : k+1]; src == ours {
+			b.WriteString(ourNonceMark)
+		} else {
+			n := 0
+			for n < len(foreign) && foreign[n] != src {
+				n++
+			}
+			if n == len(foreign) {
+				foreign = append(foreign, src)
+			}
+			b.WriteString(nonceMarkPrefix)
+			b.WriteString(strconv.Itoa(n))
+			b.WriteByte('\'')
+		}
 		copied, i = k+1, k+1
 	}
 	if copied == 0 {
-		return value, ""
+		return value, foreign
 	}
 	b.WriteString(value[copied:])
 	return b.String(), foreign
@@ -168,62 +182,70 @@ func (m *cspMerger) cached(c *mergeCache, key string, src *mergeSources) *mergeT
 	t := newMergeTemplate(merged)
 	c.put(key, t)
 	for _, w := range warnings {
-		m.logger.Warn("glomo: the Content-Security-Policy blocks Glomo Checkout in a way merging cannot fix", "problem", string(w))
+		logCSPWarning(m.logger, w)
 	}
 	return t
+}
+
+// logCSPWarning logs what a policy needs that merging cannot fix.
+func logCSPWarning(logger *slog.Logger, w cspWarning) {
+	logger.Warn("glomo: the Content-Security-Policy blocks Glomo Checkout in a way merging cannot fix", "problem", string(w))
 }
 
 // mergeTemplate is a merged policy cut at its nonce marks, so that a
 // request's nonces are filled in with one allocation and no search.
 type mergeTemplate struct {
 	parts []string // the text between marks
-	ours  []bool   // ours[i]: the mark after parts[i] is ourNonceMark
+	marks []int    // marks[i], after parts[i]: -1 for ours, else a foreign index
 	size  int      // the length of the parts
 }
 
 func newMergeTemplate(merged string) *mergeTemplate {
 	t := &mergeTemplate{}
 	for {
-		i, j := strings.Index(merged, ourNonceMark), strings.Index(merged, foreignNonceMark)
-		if i < 0 && j < 0 {
+		at := strings.Index(merged, nonceMarkPrefix)
+		if at < 0 {
 			break
 		}
-		ours := i >= 0 && (j < 0 || i < j)
-		at, mark := j, foreignNonceMark
-		if ours {
-			at, mark = i, ourNonceMark
+		rest := merged[at+len(nonceMarkPrefix):]
+		end := strings.IndexByte(rest, '\'')
+		mark := -1
+		if rest[:end+1] != ourNonceMark[len(nonceMarkPrefix):] {
+			// Only maskNonces wrote marks: the rest is a foreign index.
+			mark, _ = strconv.Atoi(rest[:end])
 		}
 		t.parts = append(t.parts, merged[:at])
-		t.ours = append(t.ours, ours)
+		t.marks = append(t.marks, mark)
 		t.size += at
-		merged = merged[at+len(mark):]
+		merged = rest[end+1:]
 	}
 	t.parts = append(t.parts, merged)
 	t.size += len(merged)
 	return t
 }
 
-// fill returns the policy with the marks replaced by the two sources.
-func (t *mergeTemplate) fill(ours, foreign string) string {
-	if len(t.ours) == 0 {
+// fill returns the policy with the marks replaced by the request's own
+// nonce source and the foreign ones.
+func (t *mergeTemplate) fill(ours string, foreign []string) string {
+	if len(t.marks) == 0 {
 		return t.parts[0]
 	}
 	n := t.size
-	for _, o := range t.ours {
-		if o {
+	for _, mk := range t.marks {
+		if mk < 0 {
 			n += len(ours)
 		} else {
-			n += len(foreign)
+			n += len(foreign[mk])
 		}
 	}
 	var b strings.Builder
 	b.Grow(n)
-	for i, o := range t.ours {
+	for i, mk := range t.marks {
 		b.WriteString(t.parts[i])
-		if o {
+		if mk < 0 {
 			b.WriteString(ours)
 		} else {
-			b.WriteString(foreign)
+			b.WriteString(foreign[mk])
 		}
 	}
 	b.WriteString(t.parts[len(t.parts)-1])

@@ -1,8 +1,11 @@
 package glomo
 
 import (
+	"bytes"
 	"fmt"
+	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -92,6 +95,9 @@ func TestCachedMergeEqualsDirectMerge(t *testing.T) {
 		"script-src 'nonce-' 'nonce-a;b' x'nonce-N'",
 		"script-src 'self' '\x00glomo'",
 		"script-src 'nonce-\x00glomo'",
+		"script-src 'NONCE-N' 'Nonce-x'; style-src 'nonce-x' 'NONCE-N'",
+		"default-src 'nonce-a' 'nonce-b'; script-src-elem 'nonce-b' 'nonce-c'",
+		"default-src 'self' 'unsafe-inline' 'nonce-a'; frame-src 'nonce-a', script-src 'nonce-b'",
 	}
 	m := newTestMerger(t)
 	for _, p := range policies {
@@ -105,25 +111,83 @@ func TestCachedMergeEqualsDirectMerge(t *testing.T) {
 	}
 }
 
+// foreignNonceMark is the mark maskNonces writes for the i-th distinct
+// foreign nonce.
+func foreignNonceMark(i int) string { return nonceMarkPrefix + strconv.Itoa(i) + "'" }
+
 func TestMaskNonces(t *testing.T) {
-	const o, f = ourNonceMark, foreignNonceMark
+	o, f0, f1 := ourNonceMark, foreignNonceMark(0), foreignNonceMark(1)
 	tests := []struct {
-		value, ours, wantKey, wantForeign string
+		value, ours, wantKey string
+		wantForeign          []string
 	}{
-		{"script-src 'self'", "'nonce-N'", "script-src 'self'", ""},
-		{"script-src 'nonce-N'", "'nonce-N'", "script-src " + o, ""},
-		{"script-src 'nonce-abc'", "", "script-src " + f, "'nonce-abc'"},
+		{"script-src 'self'", "'nonce-N'", "script-src 'self'", nil},
+		{"script-src 'nonce-N'", "'nonce-N'", "script-src " + o, nil},
+		{"script-src 'nonce-abc'", "", "script-src " + f0, []string{"'nonce-abc'"}},
 		{"script-src 'nonce-a' 'nonce-N'; style-src 'nonce-a' 'nonce-b'", "'nonce-N'",
-			"script-src " + f + " " + o + "; style-src " + f + " 'nonce-b'", "'nonce-a'"},
-		{"script-src 'nonce-' 'nonce-b=='", "", "script-src 'nonce-' " + f, "'nonce-b=='"},
-		{"script-src 'nonce-a;b'", "", "script-src 'nonce-a;b'", ""},
-		{"script-src 'nonce-abc", "", "script-src 'nonce-abc", ""},
-		{"x'nonce-N'y", "'nonce-N'", "x" + o + "y", ""},
-		{"", "", "", ""},
+			"script-src " + f0 + " " + o + "; style-src " + f0 + " " + f1, []string{"'nonce-a'", "'nonce-b'"}},
+		{"script-src 'NONCE-abc' 'Nonce-d'", "", "script-src " + f0 + " " + f1, []string{"'NONCE-abc'", "'Nonce-d'"}},
+		{"script-src 'NONCE-N'", "'nonce-N'", "script-src " + f0, []string{"'NONCE-N'"}},
+		{"script-src 'nonce-' 'nonce-b=='", "", "script-src 'nonce-' " + f0, []string{"'nonce-b=='"}},
+		{"script-src 'nonce-a;b'", "", "script-src 'nonce-a;b'", nil},
+		{"script-src 'nonce-abc", "", "script-src 'nonce-abc", nil},
+		{"script-src 'nonc", "", "script-src 'nonc", nil},
+		{"x'nonce-N'y", "'nonce-N'", "x" + o + "y", nil},
+		{"'self''nonce-a'", "", "'self'" + f0, []string{"'nonce-a'"}},
+		{"", "", "", nil},
 	}
 	for _, tt := range tests {
-		key, foreign := maskNonces(tt.value, tt.ours)
-		assert.Equal(t, tt.wantKey, key, tt.value)
-		assert.Equal(t, tt.wantForeign, foreign, tt.value)
+		t.Run(tt.value, func(t *testing.T) {
+			key, foreign := maskNonces(tt.value, tt.ours, nil)
+			assert.Equal(t, tt.wantKey, key)
+			assert.Equal(t, tt.wantForeign, foreign)
+		})
 	}
+}
+
+// TestSiteNoncesHitTheCache: a site's own per-request nonces, in any case
+// and however many, make one cache entry and one warning, not one per
+// request.
+func TestSiteNoncesHitTheCache(t *testing.T) {
+	tests := []struct {
+		name   string
+		policy func() string
+		ours   bool
+	}{
+		{"uppercase keyword", func() string {
+			return "script-src 'NONCE-" + freshNonce() + "' 'strict-dynamic'"
+		}, false},
+		{"two nonces", func() string {
+			return "script-src 'nonce-" + freshNonce() + "' 'strict-dynamic'; style-src 'nonce-" + freshNonce() + "'"
+		}, false},
+		{"two nonces in mixed case, and ours", func() string {
+			n := freshNonce()
+			return "default-src 'self' 'Nonce-" + n + "'; script-src-elem 'nonce-" + freshNonce() + "' 'strict-dynamic' 'NONCE-" + n + "'"
+		}, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs bytes.Buffer
+			m := newTestMerger(t, WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			for i := 0; i < 5; i++ {
+				policy, ours := tt.policy(), ""
+				if tt.ours {
+					ours = freshNonce()
+				}
+				h := http.Header{headerCSP: {policy}}
+				m.fix(h, sourceOf(ours))
+				require.Equal(t, directMerge(t, policy, ours), h.Get(headerCSP))
+			}
+			assert.Len(t, m.cache.m, boolToInt(!tt.ours), "one entry without our nonce")
+			assert.Len(t, m.nonceCache.m, boolToInt(tt.ours), "one entry with our nonce")
+			assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
+		})
+	}
+}
+
+func boolToInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }

@@ -65,20 +65,17 @@ func mergePolicy(policy string, s *mergeSources) (string, []cspWarning) {
 	p := parseCSP(policy)
 	var edits []directiveEdit
 
-	// Scripts: script-src receives the host, and script-src-elem too when
-	// present (it wins for <script> elements in current browsers).
-	scriptSrc, scriptElem := p.get("script-src"), p.get("script-src-elem")
-	switch {
-	case scriptSrc != nil || scriptElem != nil:
-		for _, d := range []*cspDirective{scriptSrc, scriptElem} {
-			if d != nil {
-				edits = appendEdit(edits, existingEdit(d, &s.script, s.scriptToken))
-			}
-		}
-	default:
-		if def := p.get("default-src"); def != nil {
-			edits = appendEdit(edits, seededEdit("script-src", def, &s.script, s.scriptToken))
-		}
+	// Scripts: script-src receives the host, created from default-src when
+	// absent: browsers without script-src-elem fall back to it. So does
+	// script-src-elem when present (it wins for <script> elements in
+	// current browsers); when absent, script-src serves elements too.
+	if d := p.get("script-src"); d != nil {
+		edits = appendEdit(edits, existingEdit(d, &s.script, s.scriptToken))
+	} else if def := p.get("default-src"); def != nil {
+		edits = appendEdit(edits, seededEdit("script-src", def, &s.script, s.scriptToken))
+	}
+	if d := p.get("script-src-elem"); d != nil {
+		edits = appendEdit(edits, existingEdit(d, &s.script, s.scriptToken))
 	}
 	// Frames: frame-src, else a new frame-src seeded from child-src or
 	// default-src (widening those would widen workers or every load).
