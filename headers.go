@@ -22,7 +22,10 @@ type HeaderFixer struct {
 // at the moment they are committed: at the first Write, WriteHeader (other
 // than 1xx), Flush or ReadFrom, or when next returns without writing. It
 // therefore sees headers set by middleware outside it (such as
-// unrolled/secure) and by next itself.
+// unrolled/secure) and by next itself. The ResponseWriter next gets has
+// exactly the optional interfaces of the one it wraps (http.Flusher,
+// http.Hijacker, io.ReaderFrom, http.Pusher and the deprecated
+// http.CloseNotifier) and an Unwrap method for http.ResponseController.
 func (f *HeaderFixer) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if f.Skips(r) {

@@ -23,8 +23,9 @@ type (
 //
 // It never adds an optional interface that the wrapped writer lacks: the
 // variants in writer_combos.go expose exactly the wrapped writer's
-// http.Flusher, http.Hijacker, io.ReaderFrom and http.Pusher, and Unwrap lets
-// http.ResponseController reach everything else.
+// http.Flusher, http.Hijacker, io.ReaderFrom, http.Pusher and the deprecated
+// http.CloseNotifier, and Unwrap lets http.ResponseController reach
+// everything else.
 type commitWriter struct {
 	rw        http.ResponseWriter
 	req       *http.Request
@@ -107,6 +108,13 @@ func (w *commitWriter) hijack() (c netConn, rw *bufioReadWriter, err error) {
 // push starts an HTTP/2 server push; it does not commit the response.
 func (w *commitWriter) push(target string, opts *http.PushOptions) error {
 	return w.rw.(http.Pusher).Push(target, opts)
+}
+
+// closeNotify forwards the deprecated http.CloseNotifier; it does not
+// commit the response.
+func (w *commitWriter) closeNotify() <-chan bool {
+	//lint:ignore SA1019 the wrapper keeps the wrapped writer's deprecated interfaces
+	return w.rw.(http.CloseNotifier).CloseNotify()
 }
 
 // finish commits the headers of a handler that returned without writing:

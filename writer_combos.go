@@ -23,6 +23,10 @@ func (w *commitWriter) variant() http.ResponseWriter {
 	if _, ok := w.rw.(http.Pusher); ok {
 		mask |= 8
 	}
+	//lint:ignore SA1019 the wrapper keeps the wrapped writer's deprecated interfaces
+	if _, ok := w.rw.(http.CloseNotifier); ok {
+		mask |= 16
+	}
 	switch mask {
 	case 1:
 		return writerF{w}
@@ -54,6 +58,38 @@ func (w *commitWriter) variant() http.ResponseWriter {
 		return writerHRP{w}
 	case 15:
 		return writerFHRP{w}
+	case 16:
+		return writerC{w}
+	case 17:
+		return writerFC{w}
+	case 18:
+		return writerHC{w}
+	case 19:
+		return writerFHC{w}
+	case 20:
+		return writerRC{w}
+	case 21:
+		return writerFRC{w}
+	case 22:
+		return writerHRC{w}
+	case 23:
+		return writerFHRC{w}
+	case 24:
+		return writerPC{w}
+	case 25:
+		return writerFPC{w}
+	case 26:
+		return writerHPC{w}
+	case 27:
+		return writerFHPC{w}
+	case 28:
+		return writerRPC{w}
+	case 29:
+		return writerFRPC{w}
+	case 30:
+		return writerHRPC{w}
+	case 31:
+		return writerFHRPC{w}
 	}
 	return w
 }
@@ -198,3 +234,211 @@ func (w writerFHRP) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) 
 
 // Push starts an HTTP/2 server push.
 func (w writerFHRP) Push(target string, opts *http.PushOptions) error { return w.push(target, opts) }
+
+// writerC is the commitWriter variant for a writer that is http.CloseNotifier.
+type writerC struct{ *commitWriter }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerFC is the commitWriter variant for a writer that is http.Flusher http.CloseNotifier.
+type writerFC struct{ *commitWriter }
+
+// Flush commits the headers and flushes.
+func (w writerFC) Flush() { w.flush() }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerFC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerHC is the commitWriter variant for a writer that is http.Hijacker http.CloseNotifier.
+type writerHC struct{ *commitWriter }
+
+// Hijack hands the connection to the caller.
+func (w writerHC) Hijack() (netConn, *bufioReadWriter, error) { return w.hijack() }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerHC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerFHC is the commitWriter variant for a writer that is http.Flusher http.Hijacker http.CloseNotifier.
+type writerFHC struct{ *commitWriter }
+
+// Flush commits the headers and flushes.
+func (w writerFHC) Flush() { w.flush() }
+
+// Hijack hands the connection to the caller.
+func (w writerFHC) Hijack() (netConn, *bufioReadWriter, error) { return w.hijack() }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerFHC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerRC is the commitWriter variant for a writer that is io.ReaderFrom http.CloseNotifier.
+type writerRC struct{ *commitWriter }
+
+// ReadFrom commits the headers and copies from r.
+func (w writerRC) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerRC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerFRC is the commitWriter variant for a writer that is http.Flusher io.ReaderFrom http.CloseNotifier.
+type writerFRC struct{ *commitWriter }
+
+// Flush commits the headers and flushes.
+func (w writerFRC) Flush() { w.flush() }
+
+// ReadFrom commits the headers and copies from r.
+func (w writerFRC) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerFRC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerHRC is the commitWriter variant for a writer that is http.Hijacker io.ReaderFrom http.CloseNotifier.
+type writerHRC struct{ *commitWriter }
+
+// Hijack hands the connection to the caller.
+func (w writerHRC) Hijack() (netConn, *bufioReadWriter, error) { return w.hijack() }
+
+// ReadFrom commits the headers and copies from r.
+func (w writerHRC) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerHRC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerFHRC is the commitWriter variant for a writer that is http.Flusher http.Hijacker io.ReaderFrom http.CloseNotifier.
+type writerFHRC struct{ *commitWriter }
+
+// Flush commits the headers and flushes.
+func (w writerFHRC) Flush() { w.flush() }
+
+// Hijack hands the connection to the caller.
+func (w writerFHRC) Hijack() (netConn, *bufioReadWriter, error) { return w.hijack() }
+
+// ReadFrom commits the headers and copies from r.
+func (w writerFHRC) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerFHRC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerPC is the commitWriter variant for a writer that is http.Pusher http.CloseNotifier.
+type writerPC struct{ *commitWriter }
+
+// Push starts an HTTP/2 server push.
+func (w writerPC) Push(target string, opts *http.PushOptions) error { return w.push(target, opts) }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerPC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerFPC is the commitWriter variant for a writer that is http.Flusher http.Pusher http.CloseNotifier.
+type writerFPC struct{ *commitWriter }
+
+// Flush commits the headers and flushes.
+func (w writerFPC) Flush() { w.flush() }
+
+// Push starts an HTTP/2 server push.
+func (w writerFPC) Push(target string, opts *http.PushOptions) error { return w.push(target, opts) }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerFPC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerHPC is the commitWriter variant for a writer that is http.Hijacker http.Pusher http.CloseNotifier.
+type writerHPC struct{ *commitWriter }
+
+// Hijack hands the connection to the caller.
+func (w writerHPC) Hijack() (netConn, *bufioReadWriter, error) { return w.hijack() }
+
+// Push starts an HTTP/2 server push.
+func (w writerHPC) Push(target string, opts *http.PushOptions) error { return w.push(target, opts) }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerHPC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerFHPC is the commitWriter variant for a writer that is http.Flusher http.Hijacker http.Pusher http.CloseNotifier.
+type writerFHPC struct{ *commitWriter }
+
+// Flush commits the headers and flushes.
+func (w writerFHPC) Flush() { w.flush() }
+
+// Hijack hands the connection to the caller.
+func (w writerFHPC) Hijack() (netConn, *bufioReadWriter, error) { return w.hijack() }
+
+// Push starts an HTTP/2 server push.
+func (w writerFHPC) Push(target string, opts *http.PushOptions) error { return w.push(target, opts) }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerFHPC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerRPC is the commitWriter variant for a writer that is io.ReaderFrom http.Pusher http.CloseNotifier.
+type writerRPC struct{ *commitWriter }
+
+// ReadFrom commits the headers and copies from r.
+func (w writerRPC) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
+
+// Push starts an HTTP/2 server push.
+func (w writerRPC) Push(target string, opts *http.PushOptions) error { return w.push(target, opts) }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerRPC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerFRPC is the commitWriter variant for a writer that is http.Flusher io.ReaderFrom http.Pusher http.CloseNotifier.
+type writerFRPC struct{ *commitWriter }
+
+// Flush commits the headers and flushes.
+func (w writerFRPC) Flush() { w.flush() }
+
+// ReadFrom commits the headers and copies from r.
+func (w writerFRPC) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
+
+// Push starts an HTTP/2 server push.
+func (w writerFRPC) Push(target string, opts *http.PushOptions) error { return w.push(target, opts) }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerFRPC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerHRPC is the commitWriter variant for a writer that is http.Hijacker io.ReaderFrom http.Pusher http.CloseNotifier.
+type writerHRPC struct{ *commitWriter }
+
+// Hijack hands the connection to the caller.
+func (w writerHRPC) Hijack() (netConn, *bufioReadWriter, error) { return w.hijack() }
+
+// ReadFrom commits the headers and copies from r.
+func (w writerHRPC) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
+
+// Push starts an HTTP/2 server push.
+func (w writerHRPC) Push(target string, opts *http.PushOptions) error { return w.push(target, opts) }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerHRPC) CloseNotify() <-chan bool { return w.closeNotify() }
+
+// writerFHRPC is the commitWriter variant for a writer that is http.Flusher http.Hijacker io.ReaderFrom http.Pusher http.CloseNotifier.
+type writerFHRPC struct{ *commitWriter }
+
+// Flush commits the headers and flushes.
+func (w writerFHRPC) Flush() { w.flush() }
+
+// Hijack hands the connection to the caller.
+func (w writerFHRPC) Hijack() (netConn, *bufioReadWriter, error) { return w.hijack() }
+
+// ReadFrom commits the headers and copies from r.
+func (w writerFHRPC) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
+
+// Push starts an HTTP/2 server push.
+func (w writerFHRPC) Push(target string, opts *http.PushOptions) error { return w.push(target, opts) }
+
+// CloseNotify forwards to the wrapped writer (http.CloseNotifier is
+// deprecated: use the request's context).
+func (w writerFHRPC) CloseNotify() <-chan bool { return w.closeNotify() }

@@ -18,13 +18,18 @@ import (
 
 type capability struct {
 	letter, iface, method string
+	lint                  string // a //lint:ignore directive for the type assertion
 }
 
 var capabilities = []capability{
-	{"F", "http.Flusher", "// Flush commits the headers and flushes.\nfunc (w %s) Flush() { w.flush() }\n"},
-	{"H", "http.Hijacker", "// Hijack hands the connection to the caller.\nfunc (w %s) Hijack() (netConn, *bufioReadWriter, error) { return w.hijack() }\n"},
-	{"R", "io.ReaderFrom", "// ReadFrom commits the headers and copies from r.\nfunc (w %s) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }\n"},
-	{"P", "http.Pusher", "// Push starts an HTTP/2 server push.\nfunc (w %s) Push(target string, opts *http.PushOptions) error { return w.push(target, opts) }\n"},
+	{"F", "http.Flusher", "// Flush commits the headers and flushes.\nfunc (w %s) Flush() { w.flush() }\n", ""},
+	{"H", "http.Hijacker", "// Hijack hands the connection to the caller.\nfunc (w %s) Hijack() (netConn, *bufioReadWriter, error) { return w.hijack() }\n", ""},
+	{"R", "io.ReaderFrom", "// ReadFrom commits the headers and copies from r.\nfunc (w %s) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }\n", ""},
+	{"P", "http.Pusher", "// Push starts an HTTP/2 server push.\nfunc (w %s) Push(target string, opts *http.PushOptions) error { return w.push(target, opts) }\n", ""},
+	// Deprecated in net/http, but kept: code that still asserts it without
+	// checking (gin's CloseNotify, for one) must not panic behind us.
+	{"C", "http.CloseNotifier", "// CloseNotify forwards to the wrapped writer (http.CloseNotifier is\n// deprecated: use the request's context).\nfunc (w %s) CloseNotify() <-chan bool { return w.closeNotify() }\n",
+		"//lint:ignore SA1019 the wrapper keeps the wrapped writer's deprecated interfaces\n"},
 }
 
 func main() {
@@ -33,7 +38,7 @@ func main() {
 	b.WriteString("// variant returns w as a ResponseWriter with exactly the optional\n// interfaces of the writer it wraps.\nfunc (w *commitWriter) variant() http.ResponseWriter {\n")
 	b.WriteString("var mask int\n")
 	for i, c := range capabilities {
-		fmt.Fprintf(&b, "if _, ok := w.rw.(%s); ok { mask |= %d }\n", c.iface, 1<<i)
+		fmt.Fprintf(&b, "%sif _, ok := w.rw.(%s); ok { mask |= %d }\n", c.lint, c.iface, 1<<i)
 	}
 	b.WriteString("switch mask {\n")
 	for mask := 1; mask < 1<<len(capabilities); mask++ {

@@ -62,6 +62,10 @@ func (f *fullWriter) Push(target string, _ *http.PushOptions) error {
 	f.events = append(f.events, "push "+target)
 	return f.pushErr
 }
+func (f *fullWriter) CloseNotify() <-chan bool {
+	f.events = append(f.events, "closenotify")
+	return nil
+}
 
 func TestWriterVariantsForward(t *testing.T) {
 	fix := &HeaderFixer{coop: true}
@@ -75,6 +79,8 @@ func TestWriterVariantsForward(t *testing.T) {
 		{"ReadFrom", func(w http.ResponseWriter) { _, _ = w.(io.ReaderFrom).ReadFrom(strings.NewReader("x")) }, "readfrom", true},
 		{"Push", func(w http.ResponseWriter) { _ = w.(http.Pusher).Push("/app.js", nil) }, "push /app.js", false},
 		{"Hijack", func(w http.ResponseWriter) { _, _, _ = w.(http.Hijacker).Hijack() }, "hijack", false},
+		//lint:ignore SA1019 the wrapper keeps the wrapped writer's deprecated interfaces
+		{"CloseNotify", func(w http.ResponseWriter) { _ = w.(http.CloseNotifier).CloseNotify() }, "closenotify", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

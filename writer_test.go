@@ -160,6 +160,98 @@ func TestHijackedConnection(t *testing.T) {
 		"the hijacker writes its own bytes; nothing is added")
 }
 
+// TestWrapperKeepsNetHTTPInterfaces asserts, over a real loopback server,
+// that the handler behind the middleware sees the optional interfaces of
+// net/http's own writer, and that using them directly works.
+func TestWrapperKeepsNetHTTPInterfaces(t *testing.T) {
+	ifaces := []struct {
+		name string
+		has  func(http.ResponseWriter) bool
+	}{
+		{"http.Flusher", func(w http.ResponseWriter) bool { _, ok := w.(http.Flusher); return ok }},
+		{"http.Hijacker", func(w http.ResponseWriter) bool { _, ok := w.(http.Hijacker); return ok }},
+		{"io.ReaderFrom", func(w http.ResponseWriter) bool { _, ok := w.(io.ReaderFrom); return ok }},
+		{"io.StringWriter", func(w http.ResponseWriter) bool { _, ok := w.(io.StringWriter); return ok }},
+		{"http.Pusher", func(w http.ResponseWriter) bool { _, ok := w.(http.Pusher); return ok }},
+		//lint:ignore SA1019 the wrapper keeps the wrapped writer's deprecated interfaces
+		{"http.CloseNotifier", func(w http.ResponseWriter) bool { _, ok := w.(http.CloseNotifier); return ok }},
+	}
+	seen := func(mw func(http.Handler) http.Handler) map[string]bool {
+		got := map[string]bool{}
+		srv := httptest.NewServer(mw(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			for _, i := range ifaces {
+				got[i.name] = i.has(w)
+			}
+		})))
+		defer srv.Close()
+		resp, err := srv.Client().Get(srv.URL)
+		require.NoError(t, err)
+		resp.Body.Close()
+		return got
+	}
+	bare := seen(func(h http.Handler) http.Handler { return h })
+	wrapped := seen(glomo.Headers())
+	for _, i := range ifaces {
+		t.Run(i.name, func(t *testing.T) {
+			assert.Equal(t, bare[i.name], wrapped[i.name], "as net/http's writer")
+		})
+	}
+	for _, name := range []string{"http.Flusher", "http.Hijacker", "io.ReaderFrom", "http.CloseNotifier"} {
+		assert.True(t, wrapped[name], "net/http's HTTP/1 writer has %s", name)
+	}
+
+	t.Run("ReadFrom asserted directly commits fixed headers", func(t *testing.T) {
+		srv := httptest.NewServer(glomo.Headers()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			setSiteHeaders(w)
+			n, err := w.(io.ReaderFrom).ReadFrom(strings.NewReader("from a reader"))
+			assert.NoError(t, err)
+			assert.EqualValues(t, len("from a reader"), n)
+		})))
+		defer srv.Close()
+		resp, err := srv.Client().Get(srv.URL)
+		require.NoError(t, err)
+		body, err := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		require.NoError(t, err)
+		assertFixed(t, resp.Header)
+		assert.Equal(t, "from a reader", string(body))
+	})
+
+	t.Run("Hijack asserted directly hands over the connection", func(t *testing.T) {
+		srv := httptest.NewServer(glomo.Headers()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			conn, buf, err := w.(http.Hijacker).Hijack()
+			if !assert.NoError(t, err) {
+				return
+			}
+			defer conn.Close()
+			_, _ = buf.WriteString("HTTP/1.1 204 No Content\r\nX-Raw: 1\r\n\r\n")
+			_ = buf.Flush()
+		})))
+		defer srv.Close()
+		conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+		require.NoError(t, err)
+		defer conn.Close()
+		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
+		_, err = io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		require.NoError(t, err)
+		got, err := io.ReadAll(conn)
+		require.NoError(t, err)
+		assert.Equal(t, "HTTP/1.1 204 No Content\r\nX-Raw: 1\r\n\r\n", string(got))
+	})
+
+	t.Run("an unchecked CloseNotifier assertion, as gin's Stream makes, works", func(t *testing.T) {
+		srv := httptest.NewServer(glomo.Headers()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			//lint:ignore SA1019 the wrapper keeps the wrapped writer's deprecated interfaces
+			assert.NotNil(t, w.(http.CloseNotifier).CloseNotify())
+		})))
+		defer srv.Close()
+		resp, err := srv.Client().Get(srv.URL)
+		require.NoError(t, err)
+		resp.Body.Close()
+		assert.Equal(t, http.StatusOK, resp.StatusCode)
+	})
+}
+
 // minimalWriter implements only http.ResponseWriter.
 type minimalWriter struct {
 	h    http.Header
