@@ -28,8 +28,9 @@ var (
 	// ErrTransport matches errors where no response arrived: network
 	// failures, timeouts and cancelled contexts.
 	ErrTransport = errors.New("glomoapi: request failed")
-	// ErrResponse matches responses that could not be understood: not
-	// JSON, or larger than MaxResponseBytes.
+	// ErrResponse matches 2xx responses that could not be used: not JSON,
+	// larger than MaxResponseBytes, or without the id of the object asked
+	// for (such as a body of null or {}, or another object's id).
 	ErrResponse = errors.New("glomoapi: unreadable response")
 	// ErrInvalidRequest matches arguments refused before any request,
 	// such as an empty id or a missing required field.
@@ -61,15 +62,23 @@ func (e *APIError) Error() string {
 }
 
 // Temporary reports whether retrying the same request later may succeed
-// (429 and 5xx). For CreateOrder that is safe only with a RequestID.
+// (429 and 5xx). A 5xx does not say whether Glomo acted on the request:
+// retry CreateOrder only with the same RequestID, and read the package
+// documentation for what a 400 to that retry can mean.
 func (e *APIError) Temporary() bool {
 	return e.StatusCode == http.StatusTooManyRequests || e.StatusCode >= 500
 }
 
-// Client calls Glomo's server API with a secret key. It is safe for
-// concurrent use.
+// Client calls Glomo's server API with a secret key. Make one with New; it
+// is safe for concurrent use.
+//
+// Formatting a Client or a *Client with fmt, directly or inside another
+// value, never shows the key: both have String and GoString methods, and
+// where fmt cannot call them (an unexported field, a verb String does not
+// serve) it prints the fields, and the key's field is a pointer to the
+// key, which fmt prints only as an address.
 type Client struct {
-	key     string
+	key     *string
 	baseURL string
 	http    *http.Client
 }
@@ -108,7 +117,7 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	if strings.TrimSpace(secretKey) == "" {
 		return nil, fmt.Errorf("%w: empty secret key", ErrInvalidRequest)
 	}
-	c := &Client{key: secretKey, baseURL: DefaultBaseURL, http: &http.Client{Timeout: DefaultTimeout}}
+	c := &Client{key: &secretKey, baseURL: DefaultBaseURL, http: &http.Client{Timeout: DefaultTimeout}}
 	for _, o := range opts {
 		if err := o(c); err != nil {
 			return nil, err
@@ -117,14 +126,23 @@ func New(secretKey string, opts ...Option) (*Client, error) {
 	return c, nil
 }
 
-// String describes the client without its key, so %v is safe to log.
-func (c *Client) String() string { return "glomoapi.Client{" + c.baseURL + "}" }
+// String describes the client by its base URL, without its key, so that
+// %v and %s are safe to log. It has a value receiver so that a Client
+// value formats as a *Client does.
+func (c Client) String() string { return "glomoapi.Client{" + c.baseURL + "}" }
 
 // GoString is String, for %#v.
-func (c *Client) GoString() string { return c.String() }
+func (c Client) GoString() string { return c.String() }
+
+// errNotNew is returned by the calls of a Client not made by New (a zero
+// Client or a nil *Client), which has no key to send.
+var errNotNew = fmt.Errorf("%w: a Client must be made by New", ErrInvalidRequest)
 
 // do sends one request and decodes a 2xx JSON body into out.
 func (c *Client) do(ctx context.Context, method, path string, in, out any) error {
+	if c == nil || c.key == nil {
+		return errNotNew
+	}
 	var body io.Reader
 	if in != nil {
 		b, err := json.Marshal(in)
@@ -137,7 +155,7 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 	if err != nil {
 		return fmt.Errorf("%w: %v", ErrInvalidRequest, err)
 	}
-	req.Header.Set("Authorization", "Bearer "+c.key)
+	req.Header.Set("Authorization", "Bearer "+*c.key)
 	req.Header.Set("Accept", "application/json")
 	if in != nil {
 		req.Header.Set("Content-Type", "application/json")

@@ -41,7 +41,7 @@ func (c *Client) Confirm(ctx context.Context, orderID, paymentID string) (glomo.
 			return glomo.Confirmation{}, ErrPaymentOrderMismatch
 		}
 		if p.OrderID == orderID {
-			return paymentConfirmation(p, paymentID), nil
+			return paymentConfirmation(p), nil
 		}
 	}
 	o, err := c.GetOrder(ctx, orderID)
@@ -59,10 +59,7 @@ func (c *Client) Confirm(ctx context.Context, orderID, paymentID string) (glomo.
 }
 
 // paymentConfirmation is what a payment of the order says.
-func paymentConfirmation(p *Payment, paymentID string) glomo.Confirmation {
-	if p.ID == "" {
-		p.ID = paymentID
-	}
+func paymentConfirmation(p *Payment) glomo.Confirmation {
 	conf := glomo.Confirmation{Outcome: glomo.OutcomePending, PaymentID: p.ID, Status: p.Status}
 	switch p.Status {
 	case PaymentSuccess:

@@ -27,7 +27,7 @@ func ExampleClient_CreateOrder() {
 		CustomerID: "cust_42",
 		Amount:     4999, // minor units: $49.99
 		Currency:   "USD",
-		RequestID:  "checkout-7781", // makes a retry safe
+		RequestID:  "checkout-7781", // Glomo refuses a second order with the same id
 	})
 	if err != nil {
 		log.Fatal(err)

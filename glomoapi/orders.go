@@ -13,8 +13,12 @@ type CreateOrderRequest struct {
 	CustomerID string `json:"customer_id"` // required
 	Amount     int64  `json:"amount"`      // required, > 0
 	Currency   string `json:"currency"`    // required, such as "USD"
-	// RequestID makes the call idempotent: Glomo rejects a repeat with a
-	// 400. Set it whenever you may retry.
+	// RequestID is Glomo's idempotency key: a second request with the
+	// same RequestID is rejected with a 400, so a retry cannot create a
+	// second order. That 400 does not return the first order, and Glomo
+	// documents no way to tell it from a validation 400; see the package
+	// documentation for how to retry. Generate it once per order of yours
+	// and store it with that order before calling.
 	RequestID       string            `json:"request_id,omitempty"`
 	PurposeCode     string            `json:"purpose_code,omitempty"`
 	PaymentMethods  []string          `json:"payment_methods,omitempty"`
@@ -102,7 +106,8 @@ func (r RawValue) MarshalJSON() ([]byte, error) {
 }
 
 // CreateOrder creates an order (POST /orders). It is never retried; see
-// the package documentation.
+// the package documentation. A 2xx response without an order id (such as
+// null or {}) is an error matching ErrResponse, never an empty Order.
 func (c *Client) CreateOrder(ctx context.Context, req CreateOrderRequest) (*Order, error) {
 	var missing []string
 	if strings.TrimSpace(req.CustomerID) == "" {
@@ -121,10 +126,14 @@ func (c *Client) CreateOrder(ctx context.Context, req CreateOrderRequest) (*Orde
 	if err := c.do(ctx, http.MethodPost, "/orders", req, &o); err != nil {
 		return nil, err
 	}
+	if err := checkID(http.MethodPost, "/orders", "order", o.ID, ""); err != nil {
+		return nil, err
+	}
 	return &o, nil
 }
 
-// GetOrder fetches an order (GET /orders/{id}).
+// GetOrder fetches an order (GET /orders/{id}). A 2xx response whose order
+// id is missing or is not id is an error matching ErrResponse.
 func (c *Client) GetOrder(ctx context.Context, id string) (*Order, error) {
 	p, err := idPath("/orders/", id)
 	if err != nil {
@@ -134,10 +143,15 @@ func (c *Client) GetOrder(ctx context.Context, id string) (*Order, error) {
 	if err := c.do(ctx, http.MethodGet, p, nil, &o); err != nil {
 		return nil, err
 	}
+	if err := checkID(http.MethodGet, p, "order", o.ID, id); err != nil {
+		return nil, err
+	}
 	return &o, nil
 }
 
-// GetPayment fetches a payment (GET /payment/{id}, singular as Glomo names it).
+// GetPayment fetches a payment (GET /payment/{id}, singular as Glomo names
+// it). A 2xx response whose payment id is missing or is not id is an error
+// matching ErrResponse.
 func (c *Client) GetPayment(ctx context.Context, id string) (*Payment, error) {
 	p, err := idPath("/payment/", id)
 	if err != nil {
@@ -147,5 +161,21 @@ func (c *Client) GetPayment(ctx context.Context, id string) (*Payment, error) {
 	if err := c.do(ctx, http.MethodGet, p, nil, &pay); err != nil {
 		return nil, err
 	}
+	if err := checkID(http.MethodGet, p, "payment", pay.ID, id); err != nil {
+		return nil, err
+	}
 	return &pay, nil
+}
+
+// checkID refuses a decoded 2xx object without an id, or, when want is
+// set, with another id than want: an empty object or a proxy's answer
+// about something else must not pass for the object asked for.
+func checkID(method, path, what, got, want string) error {
+	switch {
+	case got == "":
+		return fmt.Errorf("%w: %s %s: 2xx response without %s id", ErrResponse, method, path, what)
+	case want != "" && got != want:
+		return fmt.Errorf("%w: %s %s: 2xx response for another %s", ErrResponse, method, path, what)
+	}
+	return nil
 }
