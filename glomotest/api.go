@@ -264,7 +264,19 @@ func (s *Server) handleGetPayment(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "payment not found")
 		return
 	}
+	if s.opts.PaymentWithoutOrderID {
+		writeJSON(w, http.StatusOK, paymentWithoutOrderID{Payment: p})
+		return
+	}
 	writeJSON(w, http.StatusOK, p)
+}
+
+// paymentWithoutOrderID encodes a Payment without its order_id: its own
+// order_id field is less deeply nested than the embedded Payment's, so
+// encoding/json uses it instead, and omitempty leaves the nil out.
+type paymentWithoutOrderID struct {
+	Payment
+	OrderID *struct{} `json:"order_id,omitempty"`
 }
 
 // requireKey answers 401 unless the request carries the secret key as a

@@ -15,6 +15,8 @@
 //     rejected) and currency are required; a repeated request_id is
 //     rejected. Errors are flat JSON, {"error": "Bad Request", "message":
 //     "..."}, with 400, 401 (wrong or missing key) or 404 (unknown id).
+//     A payment names its order_id unless Options.PaymentWithoutOrderID
+//     leaves it out, as Glomo's documented payment fields do.
 //   - The checkout SDK: an ES module at /index.js exporting
 //     GlomoCheckoutApi with the guide's interface (new
 //     GlomoCheckoutApi({orderId, publicKey, callbackUrl}), open(), on()),
@@ -66,8 +68,10 @@
 //
 //	callbackUrl?status=success|failed&orderId=..&paymentId=..&signature=..
 //
-// (signed for failures too, as the guide shows) and fire no
-// event; a bank transfer still fires its event. checkout.closed fires when
+// (signed for failures too, as the guide shows; without paymentId under
+// Options.CallbackWithoutPaymentID, as the guide's example is) and fire no
+// event; a bank transfer still fires its event. CheckoutResult.CallbackURL
+// builds the same redirect for a result of Pay. checkout.closed fires when
 // the buyer closes the modal (#glomo-checkout-close, or Cancel in the
 // iframe), checkout.error {code, message} when something goes wrong:
 // POPUP_BLOCKED, NETWORK_ERROR (e.g. the CSP blocked the fetch),

@@ -108,6 +108,9 @@ type CheckoutResult struct {
 	// callbackSignature signs the callbackUrl redirect, which (unlike the
 	// failure event) is signed for failures too.
 	callbackSignature string
+	// callbackWithoutPaymentID is Options.CallbackWithoutPaymentID of the
+	// server that made the result.
+	callbackWithoutPaymentID bool
 }
 
 // MarshalJSON encodes the SDK event payload (camelCase keys).
@@ -136,12 +139,39 @@ func (c CheckoutResult) callbackQuery() url.Values {
 	if c.Event != EventSuccess && c.Event != EventFailure {
 		return nil
 	}
-	return url.Values{
+	q := url.Values{
 		"status":    {c.Status},
 		"orderId":   {c.OrderID},
 		"paymentId": {c.PaymentID},
 		"signature": {c.callbackSignature},
 	}
+	if c.callbackWithoutPaymentID {
+		q.Del("paymentId")
+	}
+	return q
+}
+
+// CallbackURL returns the URL the SDK sends the browser to for this result
+// when the checkout was opened with callbackUrl base: base with the
+// redirect's status, orderId, paymentId (left out under
+// Options.CallbackWithoutPaymentID) and signature added, other parameters
+// of base kept. It returns "" for a bank transfer, which does not
+// redirect, and panics if base is not a URL, a bug in the test.
+func (c CheckoutResult) CallbackURL(base string) string {
+	q := c.callbackQuery()
+	if q == nil {
+		return ""
+	}
+	u, err := url.Parse(base)
+	if err != nil {
+		panic("glomotest: CheckoutResult.CallbackURL: invalid base URL: " + err.Error())
+	}
+	all := u.Query()
+	for k, v := range q {
+		all[k] = v
+	}
+	u.RawQuery = all.Encode()
+	return u.String()
 }
 
 // Pay drives a payment on an active order without a browser, exactly as
@@ -219,6 +249,7 @@ func (s *Server) Pay(orderID string, outcome Outcome) (CheckoutResult, error) {
 		res.Signature = glomo.Sign(o.ID, p.ID, p.Status, s.opts.SecretKey)
 	}
 	res.callbackSignature = glomo.Sign(o.ID, p.ID, p.Status, s.opts.SecretKey)
+	res.callbackWithoutPaymentID = s.opts.CallbackWithoutPaymentID
 	s.payments[p.ID] = p
 	s.enqueueLocked(events)
 	s.notifyLocked()

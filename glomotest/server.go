@@ -69,6 +69,23 @@ type Options struct {
 	// Glomo may deliver events out of order.
 	ReverseWebhookOrder bool
 
+	// CallbackWithoutPaymentID leaves paymentId out of the callbackUrl
+	// redirect, which then carries only status, orderId and signature, as
+	// the integration guide's example shows:
+	// callbackUrl?status=success&orderId=...&signature=... The signature
+	// is still Sign(orderId, paymentId, status), which the merchant cannot
+	// recompute without the payment id, so it must confirm such a result
+	// server-side. It applies to the popup's redirect and to
+	// CheckoutResult.CallbackURL. Default false: the redirect names the
+	// payment.
+	CallbackWithoutPaymentID bool
+	// PaymentWithoutOrderID leaves order_id out of the payment that GET
+	// /api/v1/payment/{id} returns, as Glomo's documented payment fields
+	// do not include it; a merchant must then tie a payment to its order
+	// another way. Webhook payloads and Server.Payment keep the order id.
+	// Default false: the API's payment names its order.
+	PaymentWithoutOrderID bool
+
 	// Logger receives a line per request and per webhook attempt. Secrets,
 	// signatures and bodies are never logged. Default: discard.
 	Logger *slog.Logger
