@@ -45,8 +45,11 @@ type Endpoints struct {
 // r's middleware applies to them.
 //
 // Mount reports a configuration error (nil router, no handler, a path not
-// starting with "/", two endpoints on one path other than ResultPath and
-// VerifyPath) before registering anything.
+// starting with "/" or that chi cannot parse, such as "/pay/{id", two
+// endpoints on one path other than ResultPath and VerifyPath) before
+// registering anything. Should r itself still panic while the endpoints
+// are registered (a custom chi.Router, a nil *chi.Mux), Mount returns that
+// as an error too; r may then hold some of the endpoints.
 func Mount(r chi.Router, e Endpoints) error {
 	if r == nil {
 		return errors.New("glomochi: Mount needs a router")
@@ -63,11 +66,25 @@ func Mount(r chi.Router, e Endpoints) error {
 		if !strings.HasPrefix(p.path, "/") {
 			return fmt.Errorf("glomochi: Endpoints.%s %q must start with /", p.name, p.path)
 		}
+		// chi panics on a pattern it cannot parse: an unclosed "{", a "*"
+		// before the end, a bad regexp, a repeated parameter. Try each on
+		// a scratch router, so that r is left untouched.
+		if err := recoverPanic(func() { chi.NewRouter().Handle(p.path, http.NotFoundHandler()) }); err != nil {
+			return fmt.Errorf("glomochi: Endpoints.%s %q is not a valid chi pattern: %w", p.name, p.path, err)
+		}
 	}
 	if e.Result != nil && e.Webhook != nil && (e.WebhookPath == e.ResultPath || e.WebhookPath == e.VerifyPath) {
 		return fmt.Errorf("glomochi: the webhook and the payment result cannot share the path %q", e.WebhookPath)
 	}
 
+	if err := recoverPanic(func() { register(r, e) }); err != nil {
+		return fmt.Errorf("glomochi: registering the endpoints: %w", err)
+	}
+	return nil
+}
+
+// register registers e's endpoints on r; Mount has checked e.
+func register(r chi.Router, e Endpoints) {
 	if e.Result != nil {
 		if e.ResultPath == e.VerifyPath {
 			// glomo's handler takes both methods and refuses the others.
@@ -81,6 +98,16 @@ func Mount(r chi.Router, e Endpoints) error {
 		// glomo's handler refuses other methods than POST itself.
 		r.Handle(e.WebhookPath, e.Webhook)
 	}
+}
+
+// recoverPanic runs f and returns its panic, if any, as an error.
+func recoverPanic(f func()) (err error) {
+	defer func() {
+		if v := recover(); v != nil {
+			err = fmt.Errorf("%v", v)
+		}
+	}()
+	f()
 	return nil
 }
 

@@ -155,14 +155,33 @@ func TestMountConfigurationErrors(t *testing.T) {
 		{"no handlers", chi.NewRouter(), func(e *glomochi.Endpoints) { e.Result, e.Webhook = nil, nil }, "neither"},
 		{"relative path", chi.NewRouter(), func(e *glomochi.Endpoints) { e.VerifyPath = "verify" }, `VerifyPath "verify" must start with /`},
 		{"shared webhook path", chi.NewRouter(), func(e *glomochi.Endpoints) { e.WebhookPath = glomochi.DefaultResultPath }, "cannot share"},
+		{"unclosed parameter", chi.NewRouter(), func(e *glomochi.Endpoints) { e.ResultPath = "/pay/{id" }, `ResultPath "/pay/{id" is not a valid chi pattern`},
+		{"wildcard before the end", chi.NewRouter(), func(e *glomochi.Endpoints) { e.VerifyPath = "/pay/*/verify" }, `VerifyPath "/pay/*/verify" is not a valid chi pattern`},
+		{"bad regexp", chi.NewRouter(), func(e *glomochi.Endpoints) { e.WebhookPath = "/hooks/{id:[}" }, `WebhookPath "/hooks/{id:[}" is not a valid chi pattern`},
+		{"repeated parameter", chi.NewRouter(), func(e *glomochi.Endpoints) { e.ResultPath = "/{id}/pay/{id}" }, "is not a valid chi pattern"},
+		{"nil *chi.Mux", (*chi.Mux)(nil), func(*glomochi.Endpoints) {}, "registering the endpoints"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			e := e
 			tt.mod(&e)
-			err := glomochi.Mount(tt.router, e)
+			var err error
+			require.NotPanics(t, func() { err = glomochi.Mount(tt.router, e) })
 			require.Error(t, err)
 			assert.Contains(t, err.Error(), tt.wantErr)
+			if mux, ok := tt.router.(*chi.Mux); ok && mux != nil {
+				assert.Empty(t, mux.Routes(), "nothing registered")
+			}
 		})
 	}
+}
+
+func TestMountParameterisedPaths(t *testing.T) {
+	e, _ := newEndpoints(t)
+	e.ResultPath, e.VerifyPath, e.WebhookPath = "/{shop}/result", "/{shop}/verify", "/{shop}/webhook"
+	r := chi.NewRouter()
+	require.NoError(t, glomochi.Mount(r, e))
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, post("/mugs/verify", successJSON()))
+	assert.Equal(t, http.StatusOK, rec.Code)
 }

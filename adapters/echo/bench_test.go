@@ -74,5 +74,5 @@ func BenchmarkWebhook(b *testing.B) {
 	core := adaptertest.NewBenchWebhookHandler(b, func(context.Context, glomo.WebhookEvent) error { return nil })
 	adapted := adaptertest.NewBenchWebhookHandler(b, glomoecho.OnWebhook(func(echo.Context, glomo.WebhookEvent) error { return nil }))
 	benchRoutes(b, "/w", adaptertest.WebhookRequests("/w"),
-		route{"core", echo.WrapHandler(core)}, route{"glomoecho", glomoecho.Webhook(adapted)})
+		route{"core", echo.WrapHandler(core)}, route{"glomoecho", mustWebhook(b, adapted)})
 }

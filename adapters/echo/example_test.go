@@ -91,7 +91,12 @@ func ExampleWebhook() {
 			return err
 		}
 	}
-	e.POST("/webhooks/glomo", glomoecho.Webhook(webhooks), logEvent)
+	// Webhook refuses an Async handler: echo recycles c once it answers.
+	serve, err := glomoecho.Webhook(webhooks)
+	if err != nil {
+		panic(err)
+	}
+	e.POST("/webhooks/glomo", serve, logEvent)
 
 	req := glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success",
 		map[string]string{"id": "payt_1", "status": "success"}, "whsec_test")

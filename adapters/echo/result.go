@@ -70,20 +70,36 @@ func Payment(c echo.Context) (glomo.Payment, bool) {
 	return glomo.PaymentFromContext(c.Request().Context())
 }
 
+// ErrAsyncWebhook is returned by [Webhook] for a glomo.WebhookHandler
+// built with WebhookOptions.Async.
+var ErrAsyncWebhook = errors.New("glomoecho: Webhook serves only a synchronous WebhookHandler: " +
+	"an Async one acknowledges an event before Handle runs, when echo has recycled the delivery's context")
+
 // Webhook returns an echo handler serving h, Glomo's webhook deliveries
 // (POST). Refusals are returned as an *echo.HTTPError whose Message is a
 // glomo.ErrorBody. The verified event goes to h's Handle function, which
 // [OnWebhook] lets you write with echo.
-func Webhook(h *glomo.WebhookHandler) echo.HandlerFunc {
+//
+// h must be synchronous: for a nil h, or one built with
+// WebhookOptions.Async, Webhook returns an error (ErrAsyncWebhook for
+// Async) instead of a handler. An Async handler answers 202 and runs
+// Handle later, after echo has recycled the delivery's context, so a
+// Handle written with OnWebhook would fail on every event that Glomo had
+// already been told was received. Mount an Async handler whose Handle
+// does not use OnWebhook with echo.WrapHandler(h).
+func Webhook(h *glomo.WebhookHandler) (echo.HandlerFunc, error) {
 	if h == nil {
-		panic("glomoecho: Webhook needs a WebhookHandler")
+		return nil, errors.New("glomoecho: Webhook needs a WebhookHandler")
+	}
+	if h.Async() {
+		return nil, ErrAsyncWebhook
 	}
 	return func(c echo.Context) error {
 		w := &responder{ResponseWriter: c.Response(), c: c}
 		r := c.Request()
 		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), responderKey{}, w)))
 		return w.err
-	}
+	}, nil
 }
 
 // errNoEchoContext is what OnWebhook's Handle returns when the event did
@@ -96,10 +112,11 @@ var errNoEchoContext = errors.New("glomoecho.OnWebhook handles only events serve
 // carries Handle's deadline while handle runs. handle's error, as with any
 // Handle, answers 500 so that Glomo retries.
 //
-// The handler must be served by [Webhook] and must not be Async: a queued
-// event runs after echo has recycled the delivery's context. Elsewhere the
-// returned function returns an error and never calls handle, so the event
-// stays unprocessed.
+// The handler must be served by [Webhook], which refuses an Async handler
+// when it is built. Served another way (echo.WrapHandler), the returned
+// function returns an error and never calls handle: a delivery then gets
+// 500 and Glomo retries it. Never use OnWebhook for an Async handler
+// served another way: its events would be acknowledged and then dropped.
 func OnWebhook(handle func(c echo.Context, e glomo.WebhookEvent) error) func(context.Context, glomo.WebhookEvent) error {
 	return func(ctx context.Context, e glomo.WebhookEvent) error {
 		rw, ok := ctx.Value(responderKey{}).(*responder)

@@ -170,7 +170,7 @@ func TestWebhook(t *testing.T) {
 	})
 	require.NoError(t, err)
 	e := newEcho()
-	e.POST("/webhooks/glomo", glomoecho.Webhook(wh))
+	e.POST("/webhooks/glomo", mustWebhook(t, wh))
 
 	for _, tt := range adaptertest.WebhookCases("/webhooks/glomo") {
 		t.Run(tt.Name, func(t *testing.T) {
@@ -203,7 +203,7 @@ func TestOnWebhook(t *testing.T) {
 	})
 	require.NoError(t, err)
 	e := newEcho()
-	e.POST("/webhooks/glomo", glomoecho.Webhook(wh), func(next echo.HandlerFunc) echo.HandlerFunc {
+	e.POST("/webhooks/glomo", mustWebhook(t, wh), func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			err := next(c)
 			_, deadline := c.Request().Context().Deadline()
@@ -231,15 +231,29 @@ func TestOnWebhookOutsideWebhook(t *testing.T) {
 			e := newEcho()
 			e.POST("/w", echo.WrapHandler(wh))
 			return e
-		},
-		func(wh *glomo.WebhookHandler) http.Handler {
-			e := newEcho()
-			e.POST("/w", glomoecho.Webhook(wh))
-			return e
 		})
 }
 
-func TestHandlersPanicWithoutCore(t *testing.T) {
+func TestWebhookRefusesAsync(t *testing.T) {
+	adaptertest.CheckWebhookRefusesAsync(t, func(wh *glomo.WebhookHandler) (http.Handler, error) {
+		h, err := glomoecho.Webhook(wh)
+		if err != nil {
+			return nil, err
+		}
+		e := newEcho()
+		e.POST("/w", h)
+		return e, nil
+	}, glomoecho.ErrAsyncWebhook)
+}
+
+func TestResultPanicsWithoutCore(t *testing.T) {
 	assert.Panics(t, func() { glomoecho.Result(nil) })
-	assert.Panics(t, func() { glomoecho.Webhook(nil) })
+}
+
+// mustWebhook is glomoecho.Webhook for a handler the test knows is valid.
+func mustWebhook(t testing.TB, wh *glomo.WebhookHandler) echo.HandlerFunc {
+	t.Helper()
+	h, err := glomoecho.Webhook(wh)
+	require.NoError(t, err)
+	return h
 }

@@ -77,5 +77,5 @@ func BenchmarkWebhook(b *testing.B) {
 	core := adaptertest.NewBenchWebhookHandler(b, func(context.Context, glomo.WebhookEvent) error { return nil })
 	adapted := adaptertest.NewBenchWebhookHandler(b, glomogin.OnWebhook(func(*gin.Context, glomo.WebhookEvent) error { return nil }))
 	benchRoutes(b, "/w", adaptertest.WebhookRequests("/w"),
-		route{"core", gin.WrapH(core)}, route{"glomogin", glomogin.Webhook(adapted)})
+		route{"core", gin.WrapH(core)}, route{"glomogin", mustWebhook(b, adapted)})
 }

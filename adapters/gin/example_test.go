@@ -81,8 +81,13 @@ func ExampleWebhook() {
 	if err != nil {
 		panic(err)
 	}
+	// Webhook refuses an Async handler: gin recycles c once it answers.
+	serve, err := glomogin.Webhook(webhooks)
+	if err != nil {
+		panic(err)
+	}
 	r := gin.New()
-	r.POST("/webhooks/glomo", glomogin.Webhook(webhooks), func(c *gin.Context) {
+	r.POST("/webhooks/glomo", serve, func(c *gin.Context) {
 		e, _ := glomogin.Event(c) // what the handlers after Webhook see
 		fmt.Println("logged:", e.DedupKey())
 	})

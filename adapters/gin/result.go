@@ -70,18 +70,34 @@ func Payment(c *gin.Context) (glomo.Payment, bool) {
 	return glomo.PaymentFromContext(c.Request.Context())
 }
 
+// ErrAsyncWebhook is returned by [Webhook] for a glomo.WebhookHandler
+// built with WebhookOptions.Async.
+var ErrAsyncWebhook = errors.New("glomogin: Webhook serves only a synchronous WebhookHandler: " +
+	"an Async one acknowledges an event before Handle runs, when gin has recycled the delivery's context")
+
 // Webhook returns a gin handler serving h, Glomo's webhook deliveries
 // (POST). Refusals are answered with c.AbortWithStatusJSON(status,
 // glomo.ErrorBody). The verified event goes to h's Handle function, which
 // [OnWebhook] lets you write with gin.
-func Webhook(h *glomo.WebhookHandler) gin.HandlerFunc {
+//
+// h must be synchronous: for a nil h, or one built with
+// WebhookOptions.Async, Webhook returns an error (ErrAsyncWebhook for
+// Async) instead of a handler. An Async handler answers 202 and runs
+// Handle later, after gin has recycled the delivery's context, so a
+// Handle written with OnWebhook would fail on every event that Glomo had
+// already been told was received. Mount an Async handler whose Handle
+// does not use OnWebhook with gin.WrapH(h).
+func Webhook(h *glomo.WebhookHandler) (gin.HandlerFunc, error) {
 	if h == nil {
-		panic("glomogin: Webhook needs a WebhookHandler")
+		return nil, errors.New("glomogin: Webhook needs a WebhookHandler")
+	}
+	if h.Async() {
+		return nil, ErrAsyncWebhook
 	}
 	return func(c *gin.Context) {
 		r := c.Request.WithContext(context.WithValue(c.Request.Context(), ginContextKey{}, c))
 		h.ServeHTTP(responder{c.Writer, c}, r)
-	}
+	}, nil
 }
 
 // errNoGinContext is what OnWebhook's Handle returns when the event did not
@@ -94,10 +110,11 @@ var errNoGinContext = errors.New("glomogin.OnWebhook handles only events served 
 // Handle's deadline while handle runs. handle's error, as with any Handle,
 // answers 500 so that Glomo retries.
 //
-// The handler must be served by [Webhook] and must not be Async: a queued
-// event runs after gin has recycled the delivery's context. Elsewhere the
-// returned function returns an error and never calls handle, so the event
-// stays unprocessed.
+// The handler must be served by [Webhook], which refuses an Async handler
+// when it is built. Served another way (gin.WrapH), the returned function
+// returns an error and never calls handle: a delivery then gets 500 and
+// Glomo retries it. Never use OnWebhook for an Async handler served
+// another way: its events would be acknowledged and then dropped.
 func OnWebhook(handle func(c *gin.Context, e glomo.WebhookEvent) error) func(context.Context, glomo.WebhookEvent) error {
 	return func(ctx context.Context, e glomo.WebhookEvent) error {
 		c, ok := ctx.Value(ginContextKey{}).(*gin.Context)

@@ -160,7 +160,7 @@ func TestWebhook(t *testing.T) {
 	})
 	require.NoError(t, err)
 	r := gin.New()
-	r.POST("/webhooks/glomo", glomogin.Webhook(wh))
+	r.POST("/webhooks/glomo", mustWebhook(t, wh))
 
 	for _, tt := range adaptertest.WebhookCases("/webhooks/glomo") {
 		t.Run(tt.Name, func(t *testing.T) {
@@ -193,7 +193,7 @@ func TestOnWebhook(t *testing.T) {
 	})
 	require.NoError(t, err)
 	r := gin.New()
-	r.POST("/webhooks/glomo", glomogin.Webhook(wh), func(c *gin.Context) {
+	r.POST("/webhooks/glomo", mustWebhook(t, wh), func(c *gin.Context) {
 		_, deadline := c.Request.Context().Deadline()
 		assert.False(t, deadline, "the handlers after Webhook get the request back")
 		if e, ok := glomogin.Event(c); ok {
@@ -217,15 +217,29 @@ func TestOnWebhookOutsideWebhook(t *testing.T) {
 			r := gin.New()
 			r.POST("/w", gin.WrapH(wh))
 			return r
-		},
-		func(wh *glomo.WebhookHandler) http.Handler {
-			r := gin.New()
-			r.POST("/w", glomogin.Webhook(wh))
-			return r
 		})
 }
 
-func TestHandlersPanicWithoutCore(t *testing.T) {
+func TestWebhookRefusesAsync(t *testing.T) {
+	adaptertest.CheckWebhookRefusesAsync(t, func(wh *glomo.WebhookHandler) (http.Handler, error) {
+		h, err := glomogin.Webhook(wh)
+		if err != nil {
+			return nil, err
+		}
+		r := gin.New()
+		r.POST("/w", h)
+		return r, nil
+	}, glomogin.ErrAsyncWebhook)
+}
+
+func TestResultPanicsWithoutCore(t *testing.T) {
 	assert.Panics(t, func() { glomogin.Result(nil) })
-	assert.Panics(t, func() { glomogin.Webhook(nil) })
+}
+
+// mustWebhook is glomogin.Webhook for a handler the test knows is valid.
+func mustWebhook(t testing.TB, wh *glomo.WebhookHandler) gin.HandlerFunc {
+	t.Helper()
+	h, err := glomogin.Webhook(wh)
+	require.NoError(t, err)
+	return h
 }

@@ -8,7 +8,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"log/slog"
 	"net/http"
@@ -174,36 +173,80 @@ func CheckRetriedDelivery(t *testing.T, h http.Handler, path string) {
 }
 
 // CheckOnWebhookOutsideWebhook checks that an adapter's OnWebhook never
-// runs its function where the framework context is missing or recycled.
-// newHandle returns the adapter's OnWebhook over a function that calls
-// called. The handler is served once by mountPlain (the core handler
-// mounted without the adapter: 500, Handle failed) and once, Async, by
-// mountAdapter (the adapter's Webhook: 202, then the queued Handle fails).
+// runs its function where the framework context is missing. newHandle
+// returns the adapter's OnWebhook over a function that calls called.
+// mountPlain serves the core handler without the adapter (gin.WrapH,
+// echo.WrapHandler): a delivery must get 500 (Handle failed, so Glomo
+// retries) and the function must not run.
 func CheckOnWebhookOutsideWebhook(t *testing.T, newHandle func(called func()) func(context.Context, glomo.WebhookEvent) error,
-	mountPlain, mountAdapter func(*glomo.WebhookHandler) http.Handler) {
-	for _, async := range []bool{false, true} {
-		t.Run(fmt.Sprintf("async=%v", async), func(t *testing.T) {
-			var calls atomic.Int32
-			wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
-				Secrets: []glomo.WebhookSecret{WebhookSecret},
-				Handle:  newHandle(func() { calls.Add(1) }),
-				Async:   async,
-				Logger:  Quiet,
-			})
-			require.NoError(t, err)
-			mount, want := mountPlain, http.StatusInternalServerError
-			if async {
-				mount, want = mountAdapter, http.StatusAccepted
+	mountPlain func(*glomo.WebhookHandler) http.Handler) {
+	t.Helper()
+	var calls atomic.Int32
+	wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
+		Secrets: []glomo.WebhookSecret{WebhookSecret},
+		Handle:  newHandle(func() { calls.Add(1) }),
+		Logger:  Quiet,
+	})
+	require.NoError(t, err)
+	rec := httptest.NewRecorder()
+	mountPlain(wh).ServeHTTP(rec, glomotest.NewWebhookRequest("/w", "payment", "success",
+		map[string]string{"id": "payt_x", "status": "success"}, WebhookSecret))
+	assert.Equal(t, http.StatusInternalServerError, rec.Code, "an unprocessed event is not acknowledged")
+	assert.Zero(t, calls.Load(), "OnWebhook must never run without a live framework context")
+}
+
+// CheckWebhookRefusesAsync checks an adapter's Webhook constructor, which
+// newAdapter calls and, when it returns no error, mounts on a router
+// serving POST /w. A synchronous handler is served (a delivery gets 200);
+// a nil handler is an error; an Async handler is an error matching
+// errAsync, because the adapter's context would be gone when the queued
+// Handle runs, after the 202.
+func CheckWebhookRefusesAsync(t *testing.T, newAdapter func(*glomo.WebhookHandler) (http.Handler, error), errAsync error) {
+	t.Helper()
+	newHandler := func(t *testing.T, async bool) *glomo.WebhookHandler {
+		wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
+			Secrets: []glomo.WebhookSecret{WebhookSecret},
+			Handle:  func(context.Context, glomo.WebhookEvent) error { return nil },
+			Async:   async,
+			Logger:  Quiet,
+		})
+		require.NoError(t, err)
+		t.Cleanup(func() { assert.NoError(t, wh.Shutdown(context.Background())) })
+		return wh
+	}
+	tests := []struct {
+		name    string
+		handler func(t *testing.T) *glomo.WebhookHandler
+		wantErr error // nil: served
+	}{
+		{"synchronous", func(t *testing.T) *glomo.WebhookHandler { return newHandler(t, false) }, nil},
+		{"async", func(t *testing.T) *glomo.WebhookHandler { return newHandler(t, true) }, errAsync},
+		{"nil", func(*testing.T) *glomo.WebhookHandler { return nil }, errNilHandler},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			h, err := newAdapter(tt.handler(t))
+			switch tt.wantErr {
+			case nil:
+				require.NoError(t, err)
+				rec := httptest.NewRecorder()
+				h.ServeHTTP(rec, glomotest.NewWebhookRequest("/w", "payment", "success",
+					map[string]string{"id": "payt_sync", "status": "success"}, WebhookSecret))
+				assert.Equal(t, http.StatusOK, rec.Code)
+			case errNilHandler:
+				require.Error(t, err)
+				assert.Nil(t, h)
+			default:
+				require.ErrorIs(t, err, tt.wantErr)
+				assert.Nil(t, h)
 			}
-			rec := httptest.NewRecorder()
-			mount(wh).ServeHTTP(rec, glomotest.NewWebhookRequest("/w", "payment", "success",
-				map[string]string{"id": "payt_x", "status": "success"}, WebhookSecret))
-			require.NoError(t, wh.Shutdown(context.Background()))
-			assert.Equal(t, want, rec.Code)
-			assert.Zero(t, calls.Load(), "OnWebhook must never run without a live framework context")
 		})
 	}
 }
+
+// errNilHandler marks the case of CheckWebhookRefusesAsync that wants any
+// error.
+var errNilHandler = errors.New("any error")
 
 // FailFirst records the webhook events it is given and fails on the first,
 // as a Handle whose database was down once.
