@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"context"
+	"encoding/json"
 	"net/http"
 	"os"
 	"strings"
@@ -96,6 +97,7 @@ func TestCheckoutWithMiddleware(t *testing.T) {
 		assert.True(t, d.OK(), "delivery %d/%s/%s answered %d", d.Event, d.EntityType, d.EventType, d.StatusCode)
 	}
 	assert.Equal(t, 1, o.Fulfilments, "fulfilled once across the post and the webhooks")
+	assert.Equal(t, 1, o.FulfilHookCalls, "the verified post ran the Fulfil hook, once")
 }
 
 func TestCheckoutCallbackURL(t *testing.T) {
@@ -118,6 +120,43 @@ func TestCheckoutCallbackURL(t *testing.T) {
 	assert.Equal(t, "success", e.text("#result-outcome"))
 	o = e.settleWebhooks(id, "payment/success", "orders/paid")
 	assert.Equal(t, 1, o.Fulfilments)
+	assert.Equal(t, 1, o.FulfilHookCalls, "the redirect and its reload ran the Fulfil hook once")
+}
+
+// TestCheckoutCallbackURLWithoutPaymentID pays through the guide's
+// redirect, ?status=success&orderId=...&signature=... without paymentId,
+// which the shop cannot verify and confirms through the API; then the
+// signed SDK result of the same payment arrives as well. One paid order:
+// the Fulfil hook must run once.
+func TestCheckoutCallbackURLWithoutPaymentID(t *testing.T) {
+	sim := glomotest.NewServer(glomotest.Options{CallbackWithoutPaymentID: true, DuplicateWebhooks: true})
+	t.Cleanup(sim.Close)
+	e := newEnvWith(t, withGlomo, sim, shop.SimulatorConfig(sim))
+	id := e.buy("mug", "redirect")
+	popup := e.openCheckout()
+	pay(t, popup, chromedp.Click(chromedp.CSS("#glomo-pay-success")))
+
+	e.wait("location.pathname === '/payment-result' && !!document.getElementById('result-outcome')")
+	assert.False(t, eval[bool](e, "new URLSearchParams(location.search).has('paymentId')"), "the guide's redirect")
+	assert.True(t, eval[bool](e, "new URLSearchParams(location.search).has('signature')"))
+	assert.Equal(t, "success", e.text("#result-outcome"))
+	assert.Equal(t, "server-side look-up", e.text("#result-verified"))
+	o := e.settleWebhooks(id, "payment/success", "orders/paid")
+	assert.Equal(t, shop.StatusPaid, o.Status)
+	assert.Equal(t, 1, o.FulfilHookCalls)
+	require.NotEmpty(t, o.PaymentID, "the payment/success webhook names the payment")
+
+	// The signed SDK result of the same payment, posted from the page.
+	payload, err := json.Marshal(glomotest.SignedSuccess(id, o.PaymentID, sim.SecretKey()))
+	require.NoError(t, err)
+	status, err := chromedp.Run(e.ctx, chromedp.Evaluate[int](`fetch('`+shop.PathVerify+`', {method: 'POST',
+		headers: {'Content-Type': 'application/json'}, body: JSON.stringify(`+string(payload)+`)}).then(r => r.status)`,
+		chromedp.EvalAwaitPromise))
+	require.NoError(t, err)
+	assert.Equal(t, http.StatusOK, status)
+	o = e.order(id)
+	assert.Equal(t, 1, o.Fulfilments)
+	assert.Equal(t, 1, o.FulfilHookCalls, "the signed result of an order already confirmed paid must not run the Fulfil hook again")
 }
 
 func TestCheckoutFailureThenRetry(t *testing.T) {
@@ -136,6 +175,7 @@ func TestCheckoutFailureThenRetry(t *testing.T) {
 	assert.Equal(t, "CARD_EXPIRED", o.LastError)
 	assert.Equal(t, "failure_hint", o.BrowserOutcome, "an unsigned failure is only a hint")
 	assert.Zero(t, o.Fulfilments)
+	assert.Zero(t, o.FulfilHookCalls)
 
 	// The buyer tries again on the same page, and pays.
 	popup = e.openCheckout()
@@ -143,6 +183,7 @@ func TestCheckoutFailureThenRetry(t *testing.T) {
 	e.wait("location.pathname === '/order' && document.getElementById('order-status').dataset.status === 'paid'")
 	o = e.settleWebhooks(id, "payment/failed", "payment/success", "orders/paid")
 	assert.Equal(t, 1, o.Fulfilments)
+	assert.Equal(t, 1, o.FulfilHookCalls)
 }
 
 func TestCheckoutBankTransfer(t *testing.T) {
@@ -160,6 +201,7 @@ func TestCheckoutBankTransfer(t *testing.T) {
 	assert.Equal(t, shop.StatusAwaitingTransfer, o.Status, "the buyer's word is not a payment")
 	assert.Equal(t, "bank_transfer_submitted", o.BrowserOutcome)
 	assert.Zero(t, o.Fulfilments)
+	assert.Zero(t, o.FulfilHookCalls)
 	require.NotEmpty(t, o.PaymentID, "the in_progress webhook names the payment")
 
 	// The money arrives: only the webhook can tell the shop.
@@ -169,6 +211,7 @@ func TestCheckoutBankTransfer(t *testing.T) {
 	assert.Equal(t, shop.StatusPaid, o.Status)
 	assert.Equal(t, "webhook", o.FulfilledBy)
 	assert.Equal(t, 1, o.Fulfilments)
+	assert.Zero(t, o.FulfilHookCalls, "only the webhook knew the money arrived")
 
 	e.do(chromedp.Reload())
 	e.wait("document.getElementById('order-status').dataset.status === 'paid'")
@@ -228,6 +271,7 @@ func TestCheckoutWithoutMiddleware(t *testing.T) {
 			o := e.order(id)
 			assert.Equal(t, shop.StatusAwaitingPayment, o.Status)
 			assert.Zero(t, o.Fulfilments)
+			assert.Zero(t, o.FulfilHookCalls)
 		})
 	}
 }
@@ -258,4 +302,5 @@ func TestDemoWithEmbeddedSimulator(t *testing.T) {
 	o := e.settleWebhooks(id, "payment/success", "orders/paid")
 	assert.Equal(t, "success", o.BrowserOutcome)
 	assert.Equal(t, 1, o.Fulfilments)
+	assert.Equal(t, 1, o.FulfilHookCalls)
 }

@@ -10,5 +10,7 @@
 // GLOMO_SCREENSHOT=path.png the checkout test writes a screenshot of the
 // demo checkout there.
 //
-//	GLOMO_E2E=1 go test -race -count=1 ./e2e
+//	GLOMO_E2E=1 go test -count=1 ./e2e
+//
+// Add -race where a C compiler is installed: the race detector needs cgo.
 package e2e

@@ -55,7 +55,11 @@ func router(s *shop.Shop) (http.Handler, error) {
 	e.GET(shop.PathResult, glomoecho.Result(h.Results))
 	e.POST(shop.PathVerify, glomoecho.Result(h.Results))
 	if h.Webhooks != nil {
-		e.POST(shop.PathWebhook, glomoecho.Webhook(h.Webhooks))
+		webhook, err := glomoecho.Webhook(h.Webhooks)
+		if err != nil {
+			return nil, err
+		}
+		e.POST(shop.PathWebhook, webhook)
 	} else {
 		e.POST(shop.PathWebhook, echo.WrapHandler(h.WebhooksDisabled))
 	}

@@ -43,7 +43,11 @@ func router(s *shop.Shop) (http.Handler, error) {
 	r.GET(shop.PathResult, glomogin.Result(h.Results))
 	r.POST(shop.PathVerify, glomogin.Result(h.Results))
 	if h.Webhooks != nil {
-		r.POST(shop.PathWebhook, glomogin.Webhook(h.Webhooks))
+		webhook, err := glomogin.Webhook(h.Webhooks)
+		if err != nil {
+			return nil, err
+		}
+		r.POST(shop.PathWebhook, webhook)
 	} else {
 		r.POST(shop.PathWebhook, gin.WrapH(h.WebhooksDisabled))
 	}

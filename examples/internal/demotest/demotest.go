@@ -93,12 +93,15 @@ func Smoke(t *testing.T, router demo.Router) {
 	require.True(t, ok)
 	assert.Equal(t, shop.StatusPaid, o.Status)
 	assert.Equal(t, 1, o.Fulfilments)
+	assert.Equal(t, 1, o.FulfilHookCalls, "the Fulfil hook ran once")
 
 	// The callbackUrl redirect renders the result page.
 	res, body = Get(t, c, glomotest.CallbackURL(srv.URL+shop.PathResult, orderID, paid.PaymentID, "success", sim.SecretKey()))
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Contains(t, body, `<dd id="result-outcome">success</dd>`)
 	assert.Equal(t, glomo.COOPAllowPopups, res.Header.Get("Cross-Origin-Opener-Policy"))
+	o, _ = s.Orders().Get(orderID)
+	assert.Equal(t, 1, o.FulfilHookCalls, "the redirect of the same payment does not run the Fulfil hook again")
 
 	// A second order is paid by webhook alone.
 	res, err = c.PostForm(srv.URL+shop.PathBuy, url.Values{"product": {"tee"}})
@@ -120,6 +123,7 @@ func Smoke(t *testing.T, router demo.Router) {
 	o, _ = s.Orders().Get(second)
 	assert.Equal(t, shop.StatusPaid, o.Status)
 	assert.Equal(t, "webhook", o.FulfilledBy)
+	assert.Zero(t, o.FulfilHookCalls, "the webhook fulfils without the result handler")
 
 	// Bad input, unknown paths and wrong methods get JSON errors, no 5xx.
 	refusals := []struct {

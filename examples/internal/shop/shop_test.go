@@ -371,6 +371,7 @@ func TestResultsFulfilOnce(t *testing.T) {
 			assert.Equal(t, shop.StatusPaid, o.Status)
 			assert.Equal(t, tt.wantBy, o.FulfilledBy)
 			assert.Equal(t, 1, o.Fulfilments)
+			assert.Equal(t, 1, o.FulfilHookCalls, "the library runs the Fulfil hook once per order")
 			if tt.signed {
 				assert.Equal(t, r.PaymentID, o.PaymentID)
 			}
@@ -382,6 +383,41 @@ func TestResultsFulfilOnce(t *testing.T) {
 			assert.Equal(t, http.StatusSeeOther, res.StatusCode, "a paid order's checkout leads to its status")
 		})
 	}
+}
+
+// TestSignedPostThenRedirectWithoutPaymentID delivers one paid order's
+// result twice, in the two shapes Glomo documents: the SDK's signed
+// payment.success, posted by the checkout page, then the guide's
+// callbackUrl redirect without paymentId, which cannot be verified and is
+// confirmed through the API. It is one order, paid once: the Fulfil hook
+// must run once, whatever payment id each delivery carries.
+func TestSignedPostThenRedirectWithoutPaymentID(t *testing.T) {
+	f := newFixture(t, glomotest.Options{CallbackWithoutPaymentID: true}, nil)
+	f.sim.SetWebhookURL("") // the browser's results alone
+	c := f.client(t)
+	id := f.buy(t, c, "book")
+	r, err := f.sim.Pay(id, glomotest.Success())
+	require.NoError(t, err)
+
+	res, body := demotest.PostJSON(t, c, f.srv.URL+shop.PathVerify, r)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, "success", body["outcome"])
+	o, _ := f.shop.Orders().Get(id)
+	require.Equal(t, 1, o.FulfilHookCalls, "the signed post fulfils")
+
+	redirect := r.CallbackURL(f.srv.URL + shop.PathResult)
+	u, err := url.Parse(redirect)
+	require.NoError(t, err)
+	require.False(t, u.Query().Has("paymentId"), "the guide's redirect: %s", redirect)
+	res, page := demotest.Get(t, c, redirect)
+	require.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Contains(t, page, `<dd id="result-outcome">success</dd>`)
+	assert.Contains(t, page, `<dd id="result-verified">server-side look-up</dd>`)
+
+	o, _ = f.shop.Orders().Get(id)
+	assert.Equal(t, shop.StatusPaid, o.Status)
+	assert.Equal(t, 1, o.Fulfilments)
+	assert.Equal(t, 1, o.FulfilHookCalls, "the confirmed redirect of the same paid order must not run the Fulfil hook again")
 }
 
 func TestBrowserHintsDoNotFulfil(t *testing.T) {
@@ -419,6 +455,7 @@ func TestBrowserHintsDoNotFulfil(t *testing.T) {
 			o, _ := f.shop.Orders().Get(id)
 			assert.Equal(t, tt.wantStatus, o.Status)
 			assert.Zero(t, o.Fulfilments)
+			assert.Zero(t, o.FulfilHookCalls)
 			assert.Equal(t, tt.wantOutcome, o.BrowserOutcome)
 		})
 	}
@@ -467,6 +504,7 @@ func TestWebhooks(t *testing.T) {
 			assert.Equal(t, tt.wantStatus, o.Status)
 			assert.Equal(t, tt.wantHooks, o.Webhooks, "each event processed once")
 			assert.Equal(t, tt.wantError, o.LastError)
+			assert.Zero(t, o.FulfilHookCalls, "no browser result: the result handler never ran")
 			if tt.wantStatus == shop.StatusPaid {
 				assert.Equal(t, 1, o.Fulfilments)
 				assert.Equal(t, "webhook", o.FulfilledBy)

@@ -40,6 +40,11 @@ type Order struct {
 	// Fulfilments counts how many times the order was fulfilled (shipped).
 	// The shop guarantees it never exceeds one.
 	Fulfilments int
+	// FulfilHookCalls counts how many times glomo's ResultHandler ran the
+	// shop's Fulfil hook for the order. The library promises at most once
+	// per order; Fulfilments cannot show a second call, because the store
+	// ignores it, so tests of the library's promise read this.
+	FulfilHookCalls int
 	// Webhooks lists the verified webhook events processed for this order,
 	// as "entity/event" (for example "payment/success"), in arrival order.
 	Webhooks []string
@@ -156,6 +161,16 @@ func (s *OrderStore) Fulfil(orderID, paymentID, by string) bool {
 	o.FulfilledBy = by
 	o.Fulfilments++
 	return true
+}
+
+// CountFulfilHook notes one run of the ResultHandler's Fulfil hook for
+// the order (see Order.FulfilHookCalls). Unknown orders are ignored.
+func (s *OrderStore) CountFulfilHook(orderID string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o, ok := s.orders[orderID]; ok {
+		o.FulfilHookCalls++
+	}
 }
 
 // RecordResult records a payment result the buyer's browser brought back,
