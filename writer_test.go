@@ -148,16 +148,24 @@ func TestHijackedConnection(t *testing.T) {
 	})))
 	defer srv.Close()
 
-	conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
+	got := rawExchange(t, srv.URL, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+	assert.Equal(t, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nhello", got,
+		"the hijacker writes its own bytes; nothing is added")
+}
+
+// rawExchange sends request over a new connection to the server at url and
+// returns all it answers until it closes the connection.
+func rawExchange(t *testing.T, url, request string) string {
+	t.Helper()
+	conn, err := net.Dial("tcp", strings.TrimPrefix(url, "http://"))
 	require.NoError(t, err)
 	defer conn.Close()
 	_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-	_, err = io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\n")
+	_, err = io.WriteString(conn, request)
 	require.NoError(t, err)
 	got, err := io.ReadAll(conn)
 	require.NoError(t, err)
-	assert.Equal(t, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: echo\r\nConnection: Upgrade\r\n\r\nhello", string(got),
-		"the hijacker writes its own bytes; nothing is added")
+	return string(got)
 }
 
 // TestWrapperKeepsNetHTTPInterfaces asserts, over a real loopback server,
@@ -228,15 +236,8 @@ func TestWrapperKeepsNetHTTPInterfaces(t *testing.T) {
 			_ = buf.Flush()
 		})))
 		defer srv.Close()
-		conn, err := net.Dial("tcp", strings.TrimPrefix(srv.URL, "http://"))
-		require.NoError(t, err)
-		defer conn.Close()
-		_ = conn.SetDeadline(time.Now().Add(5 * time.Second))
-		_, err = io.WriteString(conn, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
-		require.NoError(t, err)
-		got, err := io.ReadAll(conn)
-		require.NoError(t, err)
-		assert.Equal(t, "HTTP/1.1 204 No Content\r\nX-Raw: 1\r\n\r\n", string(got))
+		got := rawExchange(t, srv.URL, "GET / HTTP/1.1\r\nHost: x\r\n\r\n")
+		assert.Equal(t, "HTTP/1.1 204 No Content\r\nX-Raw: 1\r\n\r\n", got)
 	})
 
 	t.Run("an unchecked CloseNotifier assertion, as gin's Stream makes, works", func(t *testing.T) {
