@@ -96,7 +96,7 @@ func (h *WebhookHandler) readSignedBody(r *http.Request, want *[sha256.Size]byte
 		if len(b) == cap(b) {
 			b = growBuffer(b, int(min(bodyGrowth*int64(cap(b)), limit)))
 		}
-		n, rerr := r.Body.Read(b[len(b):min(cap(b), len(b)+hashChunk)])
+		n, rerr := r.Body.Read(b[len(b):min(cap(b), len(b)+hashChunk, int(limit))])
 		macs.write(b[len(b) : len(b)+n])
 		b = b[:len(b)+n]
 		if rerr == io.EOF && declared && int64(len(b)) < limit {

@@ -641,3 +641,28 @@ func TestWebhookStoreCallsAreBounded(t *testing.T) {
 	assert.Equal(t, "v", store.done.Value(ctxKey{}))
 	assert.True(t, closedWithin(store.done.Done(), time.Second), "Done's context ends after the delivery")
 }
+
+// The handler reads no byte past the declared Content-Length, even into a
+// recycled buffer with room for more (net/http's own bodies stop there;
+// other readers need not).
+func TestWebhookReadsOnlyTheDeclaredLength(t *testing.T) {
+	for _, reuse := range []bool{false, true} {
+		t.Run(fmt.Sprintf("reuse=%v", reuse), func(t *testing.T) {
+			var raws [][]byte
+			h, _, _ := newTestHandler(t, WebhookOptions{ReuseBuffers: reuse, Handle: func(_ context.Context, e WebhookEvent) error {
+				raws = append(raws, bytes.Clone(e.Raw))
+				return nil
+			}})
+			large := benchBody(3*hashChunk, 7) // leaves a large buffer in the pool
+			require.Equal(t, http.StatusOK, deliver(h, large, SignWebhook(large, testSecret)).Code)
+			body := paymentBody("payt_declared", "success")
+			w := deliver(h, nil, SignWebhook(body, testSecret), func(r *http.Request) {
+				r.Body = io.NopCloser(bytes.NewReader(append(bytes.Clone(body), " trailing bytes"...)))
+				r.ContentLength = int64(len(body))
+			})
+			require.Equal(t, http.StatusOK, w.Code, w.Body.String())
+			require.Len(t, raws, 2)
+			assert.Equal(t, body, raws[1])
+		})
+	}
+}
