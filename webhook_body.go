@@ -6,6 +6,7 @@ import (
 	"errors"
 	"hash"
 	"io"
+	"math"
 	"net/http"
 	"sync"
 )
@@ -87,16 +88,19 @@ func (h *WebhookHandler) readSignedBody(r *http.Request, want *[sha256.Size]byte
 	// limit is the length that ends the read: the declared length, or one
 	// byte past the cap, which proves the body too large.
 	declared := r.ContentLength >= 0
-	limit := h.maxBody + 1
+	limit := h.maxBody
 	if declared {
 		limit = r.ContentLength
+	} else if limit < math.MaxInt64 {
+		limit++
 	}
 	b, slot := h.getBuffer(int(min(limit, hashChunk)))
 	for int64(len(b)) < limit {
 		if len(b) == cap(b) {
 			b = growBuffer(b, int(min(bodyGrowth*int64(cap(b)), limit)))
 		}
-		n, rerr := r.Body.Read(b[len(b):min(cap(b), len(b)+hashChunk, int(limit))])
+		end := int(min(int64(cap(b)), int64(len(b)+hashChunk), limit))
+		n, rerr := r.Body.Read(b[len(b):end])
 		macs.write(b[len(b) : len(b)+n])
 		b = b[:len(b)+n]
 		if rerr == io.EOF && declared && int64(len(b)) < limit {

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -665,4 +666,19 @@ func TestWebhookReadsOnlyTheDeclaredLength(t *testing.T) {
 			assert.Equal(t, body, raws[1])
 		})
 	}
+}
+
+// A cap as large as int64 allows still reads, hashes and answers.
+func TestWebhookLargestCap(t *testing.T) {
+	h, rec, _ := newTestHandler(t, WebhookOptions{MaxBodyBytes: math.MaxInt64})
+	for _, chunked := range []bool{false, true} {
+		body := paymentBody(fmt.Sprintf("payt_cap_%v", chunked), "success")
+		w := deliver(h, body, SignWebhook(body, testSecret), func(r *http.Request) {
+			if chunked {
+				r.ContentLength = -1
+			}
+		})
+		assert.Equal(t, http.StatusOK, w.Code, "chunked=%v: %s", chunked, w.Body)
+	}
+	assert.EqualValues(t, 2, rec.calls.Load())
 }
