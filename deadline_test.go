@@ -13,7 +13,6 @@ import (
 
 type ctxKey struct{}
 
-// closedWithin reports whether done closes within d.
 // newDeadlineContext returns a context that ends at the earlier of now +
 // timeout and parent's end, as a delivery's Handle gets.
 func newDeadlineContext(parent context.Context, timeout time.Duration) *deadlineContext {
@@ -22,6 +21,7 @@ func newDeadlineContext(parent context.Context, timeout time.Duration) *deadline
 	return c
 }
 
+// closedWithin reports whether done closes within d.
 func closedWithin(done <-chan struct{}, d time.Duration) bool {
 	select {
 	case <-done:

@@ -46,10 +46,11 @@ type Payment struct {
 	// OrderID is always the order id the merchant's server expected (from
 	// ResultHandlerOptions.ExpectedOrder), never the browser's copy.
 	OrderID string `json:"orderId"`
-	// PaymentID is the payment id: the signed one for a verified result;
-	// for one confirmed server-side, the look-up's (empty when it could
-	// not tie a payment to the order), never the browser's; otherwise what
-	// the browser sent. Empty for bank transfers.
+	// PaymentID is the payment id. A server-side look-up's id, when it
+	// reported one, replaces any other. Otherwise: the signed id of a
+	// signed result; empty for a result confirmed server-side from an
+	// unsigned one (the browser's id proves nothing); what the browser
+	// sent for one still pending. Empty for bank transfers.
 	PaymentID string `json:"paymentId,omitempty"`
 	// Status is Glomo's status word: the signed status for a verified
 	// result, the look-up's status for a confirmed one, otherwise what the

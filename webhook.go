@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"mime"
 	"net/http"
 	"sync"
@@ -79,8 +80,9 @@ type WebhookOptions struct {
 	// Glomo retries. Call Shutdown to drain the queue on exit.
 	//
 	// A queued event's claim in the store lasts as long as the longest
-	// wait the queue allows, (QueueSize/Workers + 1) × Timeout + 30s, so a
-	// duplicate delivered meanwhile gets 409 (Glomo retries it later)
+	// wait the queue allows, (QueueSize/Workers + 1) × (Timeout + 5s) +
+	// 30s (each run may take Timeout, then five seconds for the store), so
+	// a duplicate delivered meanwhile gets 409 (Glomo retries it later)
 	// instead of running Handle a second time.
 	Async bool
 	// QueueSize is the asynchronous queue length. Default DefaultWebhookQueueSize.
@@ -191,10 +193,11 @@ func NewWebhookHandler(opts WebhookOptions) (*WebhookHandler, error) {
 		if workers <= 0 {
 			workers = DefaultWebhookWorkers
 		}
-		// A queued event waits for the events ahead of it, each bounded
-		// by Timeout, shared among the workers: its claim must outlive
-		// that wait, or a duplicate could claim it again and run twice.
-		h.lease += time.Duration((size+workers-1)/workers) * h.timeout
+		// A queued event waits for the events ahead of it, shared among
+		// the workers, each bounded by Timeout and its store's grace: its
+		// claim must outlive that wait, or a duplicate could claim it
+		// again and run twice.
+		h.lease = asyncLease(h.timeout, size, workers)
 		h.queue = make(chan queuedEvent, size)
 		h.workers.Add(workers)
 		for i := 0; i < workers; i++ {
@@ -202,6 +205,20 @@ func NewWebhookHandler(opts WebhookOptions) (*WebhookHandler, error) {
 		}
 	}
 	return h, nil
+}
+
+// asyncLease is how long a claim lives in Async mode: the longest an event
+// can wait in a queue of size on workers, then run, each run taking at
+// most timeout plus the store's grace, and 30 seconds more. It saturates
+// rather than overflow.
+func asyncLease(timeout time.Duration, size, workers int) time.Duration {
+	const slack = 30 * time.Second
+	runs := int64((size+workers-1)/workers) + 1
+	per := timeout + webhookStoreGrace
+	if per <= 0 || int64(per) > (math.MaxInt64-int64(slack))/runs {
+		return math.MaxInt64
+	}
+	return time.Duration(runs)*per + slack
 }
 
 // Async reports whether the handler was built with WebhookOptions.Async,

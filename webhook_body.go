@@ -94,10 +94,17 @@ func (h *WebhookHandler) readSignedBody(r *http.Request, want *[sha256.Size]byte
 	} else if limit < math.MaxInt64 {
 		limit++
 	}
+	if limit > math.MaxInt {
+		// Only where int is 32 bits: no slice can hold such a body.
+		if declared {
+			return nil, nil, false, errBodyTooLarge
+		}
+		limit = math.MaxInt
+	}
 	b, slot := h.getBuffer(int(min(limit, hashChunk)))
 	for int64(len(b)) < limit {
 		if len(b) == cap(b) {
-			b = growBuffer(b, int(min(bodyGrowth*int64(cap(b)), limit)))
+			b = growBuffer(b, int(min(bodyGrowth*int64(cap(b)), limit))) // limit <= math.MaxInt
 		}
 		end := int(min(int64(cap(b)), int64(len(b)+hashChunk), limit))
 		n, rerr := r.Body.Read(b[len(b):end])
@@ -148,7 +155,7 @@ func (h *WebhookHandler) getBuffer(n int) (b []byte, slot *[]byte) {
 // putBuffer returns b, which may have outgrown the buffer the slot held,
 // to the pool. It does nothing without a slot or for a buffer over the cap.
 func (h *WebhookHandler) putBuffer(slot *[]byte, b []byte) {
-	if slot != nil && int64(cap(b)) <= h.maxBody+1 {
+	if slot != nil && int64(cap(b))-1 <= h.maxBody {
 		*slot = b[:0]
 		h.bufs.Put(slot)
 	}

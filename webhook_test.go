@@ -571,8 +571,9 @@ func TestWebhookAsyncClaimOutlivesTheQueue(t *testing.T) {
 	require.Equal(t, http.StatusAccepted, deliver(h, body, sig).Code)
 
 	// The longest wait this queue allows: 8 events ahead on 2 workers,
-	// then its own run, each within Timeout; the claim lasts 30s more.
-	advance(5*time.Second + 29*time.Second)
+	// then its own run, each within Timeout and the store's five seconds;
+	// the claim lasts 30s more.
+	advance(5*(time.Second+5*time.Second) + 29*time.Second)
 	assert.Equal(t, http.StatusConflict, deliver(h, body, sig).Code, "a duplicate while the event is queued")
 
 	close(gate)
@@ -681,4 +682,40 @@ func TestWebhookLargestCap(t *testing.T) {
 		assert.Equal(t, http.StatusOK, w.Code, "chunked=%v: %s", chunked, w.Body)
 	}
 	assert.EqualValues(t, 2, rec.calls.Load())
+}
+
+func TestAsyncLease(t *testing.T) {
+	for _, tc := range []struct {
+		name          string
+		timeout       time.Duration
+		size, workers int
+		want          time.Duration
+	}{
+		{"defaults", DefaultWebhookTimeout, DefaultWebhookQueueSize, DefaultWebhookWorkers, 65*25*time.Second + 30*time.Second},
+		{"one worker", time.Second, 7, 1, 8*6*time.Second + 30*time.Second},
+		{"more workers than slots", time.Second, 1, 4, 2*6*time.Second + 30*time.Second},
+		{"saturates", 24 * time.Hour, 1 << 17, 1, math.MaxInt64},
+		{"saturates at the edge", math.MaxInt64 - webhookStoreGrace, 1, 1, math.MaxInt64},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := asyncLease(tc.timeout, tc.size, tc.workers)
+			assert.Equal(t, tc.want, got)
+			assert.Positive(t, got)
+		})
+	}
+}
+
+// A declared length of 3 GiB under an unlimited cap: where int has 32 bits
+// no slice can hold it, and it is refused as too large before anything is
+// read; elsewhere the short body is refused as unreadable.
+func TestWebhookHugeDeclaredLength(t *testing.T) {
+	h, rec, _ := newTestHandler(t, WebhookOptions{MaxBodyBytes: math.MaxInt64, ReuseBuffers: true})
+	body := paymentBody("payt_huge", "success")
+	w := deliver(h, body, SignWebhook(body, testSecret), func(r *http.Request) { r.ContentLength = 3 << 30 })
+	want := http.StatusBadRequest
+	if math.MaxInt == math.MaxInt32 {
+		want = http.StatusRequestEntityTooLarge
+	}
+	assert.Equal(t, want, w.Code, w.Body.String())
+	assert.Zero(t, rec.calls.Load())
 }
