@@ -333,15 +333,14 @@ func (h *ResultHandler) confirmServerSide(ctx context.Context, p *Payment, signa
 	if c.Status != "" {
 		p.Status = c.Status
 	}
-	if c.Outcome == OutcomeSuccess || c.Outcome == OutcomeFailure {
-		// A confirmed result names only a payment that was signed or that
-		// the look-up reported: an unsigned payment id proves nothing.
+	confirmed := c.Outcome == OutcomeSuccess || c.Outcome == OutcomeFailure
+	if confirmed {
 		p.Outcome = c.Outcome
 		p.ConfirmedServerSide = true
-		if c.PaymentID != "" || !signed {
-			p.PaymentID = c.PaymentID
-		}
-	} else if c.PaymentID != "" {
+	}
+	// A confirmed result names only a payment that was signed or that the
+	// look-up reported: an unsigned payment id proves nothing.
+	if c.PaymentID != "" || (confirmed && !signed) {
 		p.PaymentID = c.PaymentID
 	}
 }

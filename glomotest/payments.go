@@ -162,16 +162,7 @@ func (c CheckoutResult) CallbackURL(base string) string {
 	if q == nil {
 		return ""
 	}
-	u, err := url.Parse(base)
-	if err != nil {
-		panic("glomotest: CheckoutResult.CallbackURL: invalid base URL: " + err.Error())
-	}
-	all := u.Query()
-	for k, v := range q {
-		all[k] = v
-	}
-	u.RawQuery = all.Encode()
-	return u.String()
+	return withQuery("CheckoutResult.CallbackURL", base, q)
 }
 
 // Pay drives a payment on an active order without a browser, exactly as

@@ -24,17 +24,26 @@ func SignedSuccess(orderID, paymentID, secret string) map[string]string {
 // paymentId and a valid signature added to the query. Parameters already in
 // base are kept, so a base that routes by query still works.
 func CallbackURL(base, orderID, paymentID, status, secret string) string {
+	return withQuery("CallbackURL", base, url.Values{
+		"status":    {status},
+		"orderId":   {orderID},
+		"paymentId": {paymentID},
+		"signature": {glomo.Sign(orderID, paymentID, status, secret)},
+	})
+}
+
+// withQuery returns base with the parameters of add set in its query,
+// keeping the others. A test helper has no error to return: a broken base
+// is a bug in the test, and the panic names the helper (caller).
+func withQuery(caller, base string, add url.Values) string {
 	u, err := url.Parse(base)
 	if err != nil {
-		// A test helper has no error to return; a broken base is a bug in
-		// the test, and the message says which.
-		panic("glomotest: CallbackURL: invalid base URL: " + err.Error())
+		panic("glomotest: " + caller + ": invalid base URL: " + err.Error())
 	}
 	q := u.Query()
-	q.Set("status", status)
-	q.Set("orderId", orderID)
-	q.Set("paymentId", paymentID)
-	q.Set("signature", glomo.Sign(orderID, paymentID, status, secret))
+	for k, v := range add {
+		q[k] = v
+	}
 	u.RawQuery = q.Encode()
 	return u.String()
 }
