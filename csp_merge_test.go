@@ -335,6 +335,7 @@ func TestInvalidOptionsFailAtConstruction(t *testing.T) {
 		{"baseline without a directive", glomo.WithBaseline(" ; ;"), glomo.ErrInvalidBaseline},
 		{"baseline with CR LF", glomo.WithBaseline("default-src 'self'\r\nSet-Cookie: x=1"), glomo.ErrInvalidBaseline},
 		{"baseline with non-ASCII", glomo.WithBaseline("default-src 'sélf'"), glomo.ErrInvalidBaseline},
+		{"baseline with DEL", glomo.WithBaseline("default-src 'self'\x7f"), glomo.ErrInvalidBaseline},
 		{"cache size zero", glomo.WithCacheSize(0), nil},
 		{"nil option", nil, nil},
 	}
@@ -350,6 +351,16 @@ func TestInvalidOptionsFailAtConstruction(t *testing.T) {
 		})
 	}
 
+	t.Run("limits of the valid options pass", func(t *testing.T) {
+		for name, opt := range map[string]glomo.CSPOption{
+			"cache size one":        glomo.WithCacheSize(1),
+			"baseline with a tab":   glomo.WithBaseline("default-src\t'self'"),
+			"baseline with a tilde": glomo.WithBaseline("default-src https://a.example/~shop/"),
+		} {
+			_, err := glomo.NewCSP(opt)
+			assert.NoError(t, err, name)
+		}
+	})
 	t.Run("valid sources pass", func(t *testing.T) {
 		for _, src := range []string{"https://a.example", "https://*.a.example", "http://127.0.0.1:8080", "https://a.example/sdk/", "wss://ws.a.example"} {
 			_, err := glomo.MergeCSP("script-src 'self'", glomo.WithExtraSources(src))

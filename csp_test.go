@@ -126,16 +126,33 @@ func TestNonce(t *testing.T) {
 		}
 	})
 
-	t.Run("not added where the directive relies on 'unsafe-inline'", func(t *testing.T) {
-		srv := httptest.NewServer(glomo.CSP(glomo.WithNonce())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set(headerCSP, "script-src 'self' 'unsafe-inline'")
-			printNonce(w, r)
-		})))
-		defer srv.Close()
-		csp, nonce := getNonced(t, srv.URL)
-		assert.NotEmpty(t, nonce)
-		assert.Equal(t, "script-src 'self' 'unsafe-inline' "+sdk, csp)
-	})
+	// A nonce would turn off the 'unsafe-inline' a directive relies on,
+	// unless a nonce or hash has turned it off already.
+	for _, tc := range []struct {
+		name, policy string
+		nonceAdded   bool
+	}{
+		{"not added where the directive relies on 'unsafe-inline'", "script-src 'self' 'unsafe-inline'", false},
+		{"added beside 'unsafe-inline' and a sha256 hash", "script-src 'unsafe-inline' 'sha256-YWJj'", true},
+		{"added beside 'unsafe-inline' and a sha384 hash", "script-src 'unsafe-inline' 'sha384-YWJj'", true},
+		{"added beside 'unsafe-inline' and a sha512 hash", "script-src 'unsafe-inline' 'SHA512-YWJj'", true},
+		{"added beside 'unsafe-inline' and a nonce", "script-src 'unsafe-inline' 'Nonce-YWJj'", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(glomo.CSP(glomo.WithNonce())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+				w.Header().Set(headerCSP, tc.policy)
+				printNonce(w, r)
+			})))
+			defer srv.Close()
+			csp, nonce := getNonced(t, srv.URL)
+			require.NotEmpty(t, nonce)
+			want := tc.policy + " " + sdk
+			if tc.nonceAdded {
+				want += " 'nonce-" + nonce + "'"
+			}
+			assert.Equal(t, want, csp)
+		})
+	}
 
 	t.Run("added next to an existing nonce, never 'unsafe-inline'", func(t *testing.T) {
 		srv := httptest.NewServer(glomo.CSP(glomo.WithNonce())(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -200,6 +201,52 @@ func TestResultHandlerFulfilErrorReleasesClaim(t *testing.T) {
 	assert.Equal(t, http.StatusOK, rec.Code)
 	assert.Contains(t, rec.Body.String(), `"duplicate":true`)
 	assert.Equal(t, int32(2), runs.Load())
+}
+
+// releaseFailingStore is a MemoryStore whose Release fails.
+type releaseFailingStore struct{ *glomo.MemoryStore }
+
+func (releaseFailingStore) Release(context.Context, string) error {
+	return errors.New("redis: connection reset")
+}
+
+// TestResultHandlerFulfilErrorIsLogged checks what the log says when
+// Fulfil fails: Fulfil's own error with the secret redacted, and the
+// store's error only when releasing the claim failed too.
+func TestResultHandlerFulfilErrorIsLogged(t *testing.T) {
+	for _, tc := range []struct {
+		name    string
+		store   glomo.FulfilStore
+		wantErr string
+	}{
+		{"claim released", glomo.NewMemoryStore(0, 0), "warehouse down; key [redacted]"},
+		{"release failed", releaseFailingStore{glomo.NewMemoryStore(0, 0)},
+			"warehouse down; key [redacted]\nreleasing the claim: redis: connection reset"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var logBuf strings.Builder
+			h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
+				o.Store = tc.store
+				o.Logger = slog.New(slog.NewJSONHandler(&logBuf, nil))
+				o.Fulfil = func(context.Context, glomo.Payment) error {
+					return errors.New("warehouse down; key " + testSecret)
+				}
+			})
+			body, _ := json.Marshal(glomotest.SignedSuccess(testOrder, testPayment, testSecret))
+			rec := httptest.NewRecorder()
+			h.ServeHTTP(rec, jsonReq(string(body)))
+			require.Equal(t, http.StatusInternalServerError, rec.Code)
+
+			var record struct {
+				Level, Error string
+			}
+			lines := strings.Split(strings.TrimSpace(logBuf.String()), "\n")
+			require.Len(t, lines, 1, logBuf.String())
+			require.NoError(t, json.Unmarshal([]byte(lines[0]), &record))
+			assert.Equal(t, "ERROR", record.Level)
+			assert.Equal(t, tc.wantErr, record.Error)
+		})
+	}
 }
 
 func TestResultHandlerFulfilOnlyOnSuccess(t *testing.T) {

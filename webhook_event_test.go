@@ -63,3 +63,50 @@ func TestWebhookEventDedupKey(t *testing.T) {
 		})
 	}
 }
+
+func TestWebhookEventAccessors(t *testing.T) {
+	const (
+		payment = `{"entity_type":"payment","event_type":"success","data":{"id":"payt_1","payin_id":"payin_1","order_id":"order_1","status":"success","amount":1999,"currency":"USD","error_code":"","created_at":"2026-01-02T03:04:05Z"}}`
+		order   = `{"entity_type":"orders","event_type":"paid","data":{"id":"order_1","status":"paid","amount":500,"currency":"INR","customer_id":"cust_1","reference_number":"ref-7"}}`
+	)
+	wantPayment := WebhookPayment{ID: "payt_1", PayinID: "payin_1", OrderID: "order_1", Status: "success", Amount: 1999, Currency: "USD", CreatedAt: "2026-01-02T03:04:05Z"}
+	wantOrder := WebhookOrder{ID: "order_1", Status: "paid", Amount: 500, Currency: "INR", CustomerID: "cust_1", ReferenceNumber: "ref-7"}
+	for _, tc := range []struct {
+		name       string
+		body       string
+		payment    *WebhookPayment // nil: Payment fails with paymentErr
+		paymentErr error
+		order      *WebhookOrder // nil: Order fails with orderErr
+		orderErr   error
+	}{
+		{"payment", payment, &wantPayment, nil, nil, ErrWebhookEntityType},
+		{"orders", order, nil, ErrWebhookEntityType, &wantOrder, nil},
+		{"order in the singular", strings.Replace(order, `"orders"`, `"order"`, 1), nil, ErrWebhookEntityType, &wantOrder, nil},
+		{"another entity", strings.Replace(payment, `"payment"`, `"refund"`, 1), nil, ErrWebhookEntityType, nil, ErrWebhookEntityType},
+		{"payment amount of the wrong type", strings.Replace(payment, `1999`, `"1999"`, 1), nil, ErrWebhookMalformedEvent, nil, ErrWebhookEntityType},
+		{"order data not an object", `{"entity_type":"orders","event_type":"paid","data":["order_1"]}`, nil, ErrWebhookEntityType, nil, ErrWebhookMalformedEvent},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := ParseWebhookEvent([]byte(tc.body))
+			require.NoError(t, err)
+
+			p, err := e.Payment()
+			if tc.payment != nil {
+				require.NoError(t, err)
+				assert.Equal(t, *tc.payment, p)
+			} else {
+				require.ErrorIs(t, err, tc.paymentErr)
+				assert.Zero(t, p)
+			}
+
+			o, err := e.Order()
+			if tc.order != nil {
+				require.NoError(t, err)
+				assert.Equal(t, *tc.order, o)
+			} else {
+				require.ErrorIs(t, err, tc.orderErr)
+				assert.Zero(t, o)
+			}
+		})
+	}
+}

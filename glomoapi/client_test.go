@@ -2,6 +2,7 @@ package glomoapi
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -241,4 +242,54 @@ func TestConfirm(t *testing.T) {
 	assert.True(t, errors.As(err, &ae))
 	_, err = c.Confirm(context.Background(), "", "")
 	assert.ErrorIs(t, err, ErrInvalidRequest)
+}
+
+// recordingTransport passes requests to the default transport and counts
+// them, as a tracing transport would.
+type recordingTransport struct{ paths []string }
+
+func (rt *recordingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	rt.paths = append(rt.paths, r.URL.Path)
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+func TestWithHTTPClientIsUsed(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		assert.Equal(t, "Bearer "+testKey, r.Header.Get("Authorization"))
+		fmt.Fprint(w, `{"id":"order_1","status":"paid"}`)
+	}))
+	t.Cleanup(srv.Close)
+	rt := &recordingTransport{}
+	c, err := New(testKey, WithBaseURL(srv.URL+"/api/v1"), WithHTTPClient(&http.Client{Transport: rt}))
+	require.NoError(t, err)
+
+	o, err := c.GetOrder(context.Background(), "order_1")
+	require.NoError(t, err)
+	assert.Equal(t, "paid", o.Status)
+	assert.Equal(t, []string{"/api/v1/orders/order_1"}, rt.paths)
+}
+
+func TestRawValueRoundTrip(t *testing.T) {
+	for _, tc := range []struct {
+		name, in, out string
+	}{
+		{"bool", `{"id":"payt_1","funds_available":true}`, `true`},
+		{"object", `{"id":"payt_1","funds_available":{"at":"2026-01-01"}}`, `{"at":"2026-01-01"}`},
+		{"absent", `{"id":"payt_1"}`, ``},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var p Payment
+			require.NoError(t, json.Unmarshal([]byte(tc.in), &p))
+			assert.Equal(t, tc.out, string(p.FundsAvailable))
+
+			again, err := json.Marshal(p)
+			require.NoError(t, err)
+			var back map[string]json.RawMessage
+			require.NoError(t, json.Unmarshal(again, &back))
+			assert.Equal(t, tc.out, string(back["funds_available"]), "written back as read")
+		})
+	}
+	null, err := json.Marshal(RawValue(nil))
+	require.NoError(t, err)
+	assert.Equal(t, "null", string(null), "an empty RawValue on its own is null")
 }
