@@ -301,6 +301,20 @@ func cloneValues(v url.Values) url.Values {
 	return c
 }
 
+// TestResultHandlerLongestField checks that a field of exactly the
+// longest accepted length (256 bytes; 257 is refused in errorCases) is
+// verified like any other.
+func TestResultHandlerLongestField(t *testing.T) {
+	payment := strings.Repeat("p", 256)
+	var got captured
+	h := newHandler(t, func(o *glomo.ResultHandlerOptions) { o.OnResult = got.onResult })
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, getReq(with(with2(okQuery(), "signature", sig(testOrder, payment, "success", testSecret)), "paymentId", payment)))
+	require.Equal(t, http.StatusNoContent, rec.Code, rec.Body.String())
+	assert.Equal(t, glomo.OutcomeSuccess, got.p.Outcome)
+	assert.Equal(t, payment, got.p.PaymentID)
+}
+
 func errorCases() []errorCase {
 	q := okQuery()
 	big := `{"orderId":"` + testOrder + `","pad":"` + strings.Repeat("x", 70<<10) + `"}`
@@ -338,7 +352,7 @@ func errorCases() []errorCase {
 		{name: "empty orderId", req: getReq(with(q, "orderId", "")), status: 400, code: glomo.CodeMissingParameter},
 		{name: "missing status in redirect", req: getReq(with(q, "status")), status: 400, code: glomo.CodeMissingParameter},
 		{name: "missing status in signed post", req: jsonReq(`{"orderId":"` + testOrder + `","paymentId":"` + testPayment + `","signature":"` + testSig + `"}`), status: 400, code: glomo.CodeMissingParameter},
-		{name: "overlong field", req: getReq(with(q, "paymentId", strings.Repeat("p", 300))), status: 400, code: glomo.CodeInvalidParameter},
+		{name: "overlong field", req: getReq(with(q, "paymentId", strings.Repeat("p", 257))), status: 400, code: glomo.CodeInvalidParameter},
 		{name: "unknown event", req: jsonReq(`{"event":"checkout.hacked","orderId":"` + testOrder + `"}`), status: 400, code: glomo.CodeUnknownEvent},
 		{name: "order mismatch, redirect", req: getReq(with(q, "orderId", otherOrder)), status: 400, code: glomo.CodeOrderMismatch},
 		{name: "order mismatch, validly signed for the other order", req: getReq(with(with2(q, "signature", sig(otherOrder, testPayment, "success", testSecret)), "orderId", otherOrder)), status: 400, code: glomo.CodeOrderMismatch},

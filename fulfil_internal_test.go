@@ -42,7 +42,21 @@ func TestMemoryStoreDoneWithoutClaim(t *testing.T) {
 }
 
 func TestNewMemoryStoreDefaults(t *testing.T) {
-	s := NewMemoryStore(0, 0)
-	assert.Equal(t, DefaultMemoryStoreEntries, s.table.max)
-	assert.Equal(t, DefaultMemoryStoreTTL, s.ttl)
+	for _, tc := range []struct {
+		name       string
+		maxEntries int
+		ttl        time.Duration
+		wantMax    int
+		wantTTL    time.Duration
+	}{
+		{"zero values select the defaults", 0, 0, DefaultMemoryStoreEntries, DefaultMemoryStoreTTL},
+		{"negative values select the defaults", -1, -time.Second, DefaultMemoryStoreEntries, DefaultMemoryStoreTTL},
+		{"the smallest values are kept", 1, time.Nanosecond, 1, time.Nanosecond},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := NewMemoryStore(tc.maxEntries, tc.ttl)
+			assert.Equal(t, tc.wantMax, s.table.max)
+			assert.Equal(t, tc.wantTTL, s.ttl)
+		})
+	}
 }

@@ -134,8 +134,8 @@ func TestErrors(t *testing.T) {
 		{"non-JSON 200", func(w http.ResponseWriter, r *http.Request) {
 			fmt.Fprint(w, `<html>ok</html>`)
 		}, func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrResponse) }},
-		{"oversized", func(w http.ResponseWriter, r *http.Request) {
-			fmt.Fprint(w, `{"id":"`+strings.Repeat("x", MaxResponseBytes)+`"}`)
+		{"one byte over the limit", func(w http.ResponseWriter, r *http.Request) {
+			fmt.Fprint(w, orderOfSize(MaxResponseBytes+1))
 		}, func(t *testing.T, err error) { assert.ErrorIs(t, err, ErrResponse) }},
 		{"timeout", func(w http.ResponseWriter, r *http.Request) {
 			select {
@@ -292,4 +292,71 @@ func TestRawValueRoundTrip(t *testing.T) {
 	null, err := json.Marshal(RawValue(nil))
 	require.NoError(t, err)
 	assert.Equal(t, "null", string(null), "an empty RawValue on its own is null")
+}
+
+// orderOfSize returns the JSON of order_1, paid, padded with an unknown member to
+// exactly n bytes.
+func orderOfSize(n int) string {
+	const head, tail = `{"id":"order_1","status":"paid","padding":"`, `"}`
+	return head + strings.Repeat("n", n-len(head)-len(tail)) + tail
+}
+
+func TestResponseAtTheLimit(t *testing.T) {
+	c := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, orderOfSize(MaxResponseBytes))
+	})
+	o, err := c.GetOrder(context.Background(), "order_1")
+	require.NoError(t, err, "a response of exactly MaxResponseBytes is read")
+	assert.Equal(t, "paid", o.Status)
+}
+
+func TestAPIError(t *testing.T) {
+	for _, tc := range []struct {
+		err       APIError
+		text      string
+		temporary bool
+	}{
+		{APIError{StatusCode: 400, Code: "Bad Request", Message: "amount is missing", Method: "POST", Path: "/orders"},
+			"glomoapi: POST /orders: 400 Bad Request: amount is missing", false},
+		{APIError{StatusCode: 404, Code: "Not Found", Method: "GET", Path: "/orders/order_1"},
+			"glomoapi: GET /orders/order_1: 404 Not Found", false},
+		{APIError{StatusCode: 429, Code: "Too Many Requests", Method: "GET", Path: "/payment/payt_1"},
+			"glomoapi: GET /payment/payt_1: 429 Too Many Requests", true},
+		{APIError{StatusCode: 499, Code: "Client Closed Request", Method: "GET", Path: "/payment/payt_1"},
+			"glomoapi: GET /payment/payt_1: 499 Client Closed Request", false},
+		{APIError{StatusCode: 500, Code: "Internal Server Error", Method: "GET", Path: "/payment/payt_1"},
+			"glomoapi: GET /payment/payt_1: 500 Internal Server Error", true},
+		{APIError{StatusCode: 503, Code: "Service Unavailable", Method: "GET", Path: "/payment/payt_1"},
+			"glomoapi: GET /payment/payt_1: 503 Service Unavailable", true},
+	} {
+		t.Run(fmt.Sprint(tc.err.StatusCode), func(t *testing.T) {
+			assert.Equal(t, tc.text, tc.err.Error())
+			assert.Equal(t, tc.temporary, tc.err.Temporary())
+		})
+	}
+}
+
+func TestWithBaseURL(t *testing.T) {
+	for _, tc := range []struct {
+		base string
+		ok   bool
+	}{
+		{"https://api.glomopay.com/api/v1", true},
+		{"http://127.0.0.1:8080/api/v1/", true},
+		{"ftp://api.glomopay.com/api/v1", false},
+		{"https://", false},
+		{"//api.glomopay.com/api/v1", false},
+		{"/api/v1", false},
+		{"not a url", false},
+		{"http://[::1", false},
+	} {
+		t.Run(tc.base, func(t *testing.T) {
+			_, err := New(testKey, WithBaseURL(tc.base))
+			if tc.ok {
+				assert.NoError(t, err)
+			} else {
+				assert.ErrorIs(t, err, ErrInvalidRequest)
+			}
+		})
+	}
 }

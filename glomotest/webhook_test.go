@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -352,4 +353,23 @@ func TestConcurrentUse(t *testing.T) {
 	wg.Wait()
 	waitIdle(t, s)
 	assert.Len(t, rc.all(), 16)
+}
+
+func TestDeliveryOK(t *testing.T) {
+	for _, tc := range []struct {
+		status int
+		err    error
+		ok     bool
+	}{
+		{199, nil, false},
+		{200, nil, true},
+		{204, nil, true},
+		{299, nil, true},
+		{300, nil, false},
+		{500, nil, false},
+		{200, errors.New("connection reset after the status line"), false},
+	} {
+		d := Delivery{StatusCode: tc.status, Err: tc.err}
+		assert.Equal(t, tc.ok, d.OK(), "status %d, error %v", tc.status, tc.err)
+	}
 }
