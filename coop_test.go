@@ -14,7 +14,8 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestRewriteCOOP follows how Chromium parses the header: a structured-field
+// TestRewriteCOOP follows how Chromium parses the header (examples/e2e checks
+// these readings against Chromium itself): a structured-field
 // item whose token is case-sensitive; only what it reads as same-origin is
 // rewritten, everything it rejects (read as unsafe-none) stays.
 func TestRewriteCOOP(t *testing.T) {
@@ -32,7 +33,25 @@ func TestRewriteCOOP(t *testing.T) {
 		{`same-origin;report-to="a \"b\" \\";x;y=?1;z=-12.5;w=:aGk=:;*k=tok/en:1`,
 			`same-origin-allow-popups;report-to="a \"b\" \\";x;y=?1;z=-12.5;w=:aGk=:;*k=tok/en:1`, true},
 
+		// Parameters at the limits of RFC 8941's grammar.
+		{"same-origin;x", "same-origin-allow-popups;x", true},
+		{"same-origin;report_to.v2-x*=1", "same-origin-allow-popups;report_to.v2-x*=1", true},
+		{"same-origin;x=?0", "same-origin-allow-popups;x=?0", true},
+		{"same-origin;x=::", "same-origin-allow-popups;x=::", true},
+		{"same-origin;x=:+/+/:", "same-origin-allow-popups;x=:+/+/:", true},
+		{"same-origin;x=123456", "same-origin-allow-popups;x=123456", true},
+		{"same-origin;x=123456789012345", "same-origin-allow-popups;x=123456789012345", true},
+		{"same-origin;x=-123456789012345", "same-origin-allow-popups;x=-123456789012345", true},
+		{"same-origin;x=-123456789012.5", "same-origin-allow-popups;x=-123456789012.5", true},
+		{"same-origin;x=1.123", "same-origin-allow-popups;x=1.123", true},
+
 		// Malformed: a browser reads unsafe-none, popups already work.
+		{"same-origin;x=.5", "same-origin;x=.5", false},
+		{"same-origin;x=-", "same-origin;x=-", false},
+		{"same-origin;x=1.2.3", "same-origin;x=1.2.3", false},
+		{`same-origin;x="a\`, `same-origin;x="a\`, false},
+		{"same-origin;x=?", "same-origin;x=?", false},
+		{"same-origin;x=:YQ", "same-origin;x=:YQ", false},
 		{"SAME-ORIGIN", "SAME-ORIGIN", false},
 		{"Same-Origin", "Same-Origin", false},
 		{`same-origin ;report-to="coop"`, `same-origin ;report-to="coop"`, false},
