@@ -14,10 +14,11 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestRewriteCOOP follows how Chromium parses the header (examples/e2e checks
-// these readings against Chromium itself): a structured-field
+// TestRewriteCOOP follows how Chromium parses the header: a structured-field
 // item whose token is case-sensitive; only what it reads as same-origin is
 // rewritten, everything it rejects (read as unsafe-none) stays.
+// TestCOOPReadAsChromiumReadsIt in examples/e2e checks these readings
+// against Chromium itself.
 func TestRewriteCOOP(t *testing.T) {
 	tests := []struct {
 		in, want string
