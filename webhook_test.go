@@ -719,3 +719,50 @@ func TestWebhookHugeDeclaredLength(t *testing.T) {
 	assert.Equal(t, want, w.Code, w.Body.String())
 	assert.Zero(t, rec.calls.Load())
 }
+
+// TestWebhookDefaults checks the defaults that options left at zero
+// select: Handle's deadline, and in Async mode the workers and the queue.
+func TestWebhookDefaults(t *testing.T) {
+	t.Run("Timeout", func(t *testing.T) {
+		var left time.Duration
+		var hasDeadline bool
+		h, _, _ := newTestHandler(t, WebhookOptions{Handle: func(ctx context.Context, _ WebhookEvent) error {
+			var d time.Time
+			d, hasDeadline = ctx.Deadline()
+			left = time.Until(d)
+			return nil
+		}})
+		body := paymentBody("payt_t", "success")
+		require.Equal(t, http.StatusOK, deliver(h, body, SignWebhook(body, testSecret)).Code)
+		require.True(t, hasDeadline)
+		assert.LessOrEqual(t, left, DefaultWebhookTimeout)
+		assert.Greater(t, left, DefaultWebhookTimeout-5*time.Second)
+	})
+
+	t.Run("Async workers and queue", func(t *testing.T) {
+		var running, most, done atomic.Int32
+		release := make(chan struct{})
+		h, _, _ := newTestHandler(t, WebhookOptions{Async: true, Handle: func(context.Context, WebhookEvent) error {
+			n := running.Add(1)
+			for m := most.Load(); n > m && !most.CompareAndSwap(m, n); m = most.Load() {
+			}
+			<-release
+			running.Add(-1)
+			done.Add(1)
+			return nil
+		}})
+		// The workers all block in Handle; the queue holds the rest.
+		total := DefaultWebhookWorkers + 20
+		for i := 0; i < total; i++ {
+			body := paymentBody(fmt.Sprintf("payt_q%d", i), "success")
+			require.Equal(t, http.StatusAccepted, deliver(h, body, SignWebhook(body, testSecret)).Code, "delivery %d", i)
+		}
+		require.Eventually(t, func() bool { return running.Load() == DefaultWebhookWorkers }, 5*time.Second, time.Millisecond)
+		close(release)
+		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		require.NoError(t, h.Shutdown(ctx))
+		assert.EqualValues(t, total, done.Load())
+		assert.EqualValues(t, DefaultWebhookWorkers, most.Load(), "Handle runs on DefaultWebhookWorkers workers")
+	})
+}
