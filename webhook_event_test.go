@@ -1,6 +1,7 @@
 package glomo
 
 import (
+	"encoding/json"
 	"strings"
 	"testing"
 
@@ -42,6 +43,11 @@ func TestWebhookEventDedupKey(t *testing.T) {
 			e.EntityType = "refund"
 			return e
 		}, "refund|payt_1|success|success"},
+		{"entity type changed to one of the same length", func() WebhookEvent {
+			e := parse(`{"entity_type":"orders","event_type":"paid","data":{"id":"order_1","status":"paid"}}`)
+			e.EntityType = "refund"
+			return e
+		}, "refund|order_1|paid|paid"},
 		{"event type changed to one of the same length", func() WebhookEvent {
 			e := parse(`{"entity_type":"orders","event_type":"paid","data":{"id":"order_1","status":"paid"}}`)
 			e.EventType = "lost"
@@ -107,6 +113,70 @@ func TestWebhookEventAccessors(t *testing.T) {
 				require.ErrorIs(t, err, tc.orderErr)
 				assert.Zero(t, o)
 			}
+		})
+	}
+}
+
+func TestParseWebhookEventRejects(t *testing.T) {
+	for _, tc := range []struct{ name, body string }{
+		{"no entity_type", `{"event_type":"success","data":{"id":"payt_1"}}`},
+		{"no event_type", `{"entity_type":"payment","data":{"id":"payt_1"}}`},
+		{"empty entity_type", `{"entity_type":"","event_type":"success"}`},
+		{"empty event_type", `{"entity_type":"payment","event_type":""}`},
+		{"null entity_type", `{"entity_type":null,"event_type":"success"}`},
+		{"a repeated entity_type that is not a string", `{"entity_type":"payment","event_type":"success","entity_type":1}`},
+		{"a second object after the event", `{"entity_type":"payment","event_type":"success"} {}`},
+		{"a byte after the event", `{"entity_type":"payment","event_type":"success"}x`},
+		{"a bracket after the event", `{"entity_type":"payment","event_type":"success"}]`},
+		{"an invalid escape in a member name", `{"entity_type":"payment","event_type":"success","a\x":1}`},
+		{"nested deeper than maxJSONDepth", `{"entity_type":"a","event_type":"b","n":` +
+			strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1) + `}`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := ParseWebhookEvent([]byte(tc.body))
+			require.ErrorIs(t, err, ErrWebhookMalformedEvent)
+			assert.Zero(t, e)
+		})
+	}
+}
+
+func TestParseWebhookEventAccepts(t *testing.T) {
+	longID := "payt_" + strings.Repeat("9", 2*shortString)
+	for _, tc := range []struct {
+		name, body                string
+		entity, event, id, status string
+	}{
+		{"whitespace after the event", "{\"entity_type\":\"payment\",\"event_type\":\"success\",\"data\":{\"id\":\"payt_1\"}} \r\n\t",
+			"payment", "success", "payt_1", ""},
+		{"escaped member names", `{"entity\u005ftype":"payment","\u0065vent_type":"success","d\u0061ta":{"\u0069d":"payt_1","st\u0061tus":"success"}}`,
+			"payment", "success", "payt_1", "success"},
+		{"a long id with a byte that is not UTF-8", `{"entity_type":"payment","event_type":"success","data":{"id":"` + longID + "\x80" + `"}}`,
+			"payment", "success", longID + "\ufffd", ""},
+		{"a long id with DEL", `{"entity_type":"payment","event_type":"success","data":{"id":"` + longID + "\x7f" + `"}}`,
+			"payment", "success", longID + "\x7f", ""},
+		{"nested as deep as maxJSONDepth", `{"entity_type":"a","event_type":"b","n":` +
+			strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth) + `}`,
+			"a", "b", "", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			e, err := ParseWebhookEvent([]byte(tc.body))
+			require.NoError(t, err)
+			assert.Equal(t, tc.entity, e.EntityType)
+			assert.Equal(t, tc.event, e.EventType)
+			assert.Equal(t, tc.id, e.ID())
+			assert.Equal(t, tc.status, e.Status())
+
+			// encoding/json reads the same identity.
+			var ref struct {
+				EntityType string `json:"entity_type"`
+				EventType  string `json:"event_type"`
+				Data       struct{ ID, Status string }
+			}
+			require.NoError(t, json.Unmarshal([]byte(tc.body), &ref))
+			assert.Equal(t, ref.EntityType, e.EntityType)
+			assert.Equal(t, ref.EventType, e.EventType)
+			assert.Equal(t, ref.Data.ID, e.ID())
+			assert.Equal(t, ref.Data.Status, e.Status())
 		})
 	}
 }

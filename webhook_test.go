@@ -409,6 +409,8 @@ func TestWebhookReadsAndHashesEveryBodyShape(t *testing.T) {
 		"whole":      func(r io.Reader) io.Reader { return r },
 		"one byte":   iotest.OneByteReader,
 		"half reads": iotest.HalfReader,
+		// The last bytes come with io.EOF, as net/http's body may send them.
+		"EOF with the data": iotest.DataErrReader,
 	}
 	for _, size := range sizes {
 		for rname, wrap := range readers {
