@@ -129,8 +129,11 @@ func TestParseWebhookEventRejects(t *testing.T) {
 		{"a byte after the event", `{"entity_type":"payment","event_type":"success"}x`},
 		{"a bracket after the event", `{"entity_type":"payment","event_type":"success"}]`},
 		{"an invalid escape in a member name", `{"entity_type":"payment","event_type":"success","a\x":1}`},
-		{"nested deeper than maxJSONDepth", `{"entity_type":"a","event_type":"b","n":` +
+		{"arrays nested deeper than maxJSONDepth", `{"entity_type":"a","event_type":"b","n":` +
 			strings.Repeat("[", maxJSONDepth+1) + strings.Repeat("]", maxJSONDepth+1) + `}`},
+		{"objects nested deeper than maxJSONDepth", `{"entity_type":"a","event_type":"b","n":` +
+			strings.Repeat(`{"a":`, maxJSONDepth) + `{}` + strings.Repeat("}", maxJSONDepth) + `}`},
+		{"a number with a leading zero", `{"entity_type":"a","event_type":"b","n":01}`},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			e, err := ParseWebhookEvent([]byte(tc.body))
@@ -154,6 +157,11 @@ func TestParseWebhookEventAccepts(t *testing.T) {
 			"payment", "success", longID + "\ufffd", ""},
 		{"a long id with DEL", `{"entity_type":"payment","event_type":"success","data":{"id":"` + longID + "\x7f" + `"}}`,
 			"payment", "success", longID + "\x7f", ""},
+		{"numbers of every form", `{"entity_type":"a","event_type":"b","n":[0,10,100,-0,-0.5,1.05,1e10,1E+2,2e-03,-10.0e0]}`,
+			"a", "b", "", ""},
+		{"objects nested as deep as maxJSONDepth", `{"entity_type":"a","event_type":"b","n":` +
+			strings.Repeat(`{"a":`, maxJSONDepth-1) + `{}` + strings.Repeat("}", maxJSONDepth-1) + `}`,
+			"a", "b", "", ""},
 		{"nested as deep as maxJSONDepth", `{"entity_type":"a","event_type":"b","n":` +
 			strings.Repeat("[", maxJSONDepth) + strings.Repeat("]", maxJSONDepth) + `}`,
 			"a", "b", "", ""},

@@ -91,6 +91,11 @@ func TestHeadersFixedAtCommit(t *testing.T) {
 			setSiteHeaders(w)
 			_, _ = w.Write([]byte("after hints"))
 		}, "after hints"},
+		{"100 Continue first", func(w http.ResponseWriter, r *http.Request) {
+			w.WriteHeader(http.StatusContinue)
+			setSiteHeaders(w)
+			_, _ = w.Write([]byte("after continue"))
+		}, "after continue"},
 		{"headers changed after commit are not re-fixed", func(w http.ResponseWriter, r *http.Request) {
 			setSiteHeaders(w)
 			_, _ = w.Write([]byte("x"))
