@@ -120,6 +120,9 @@ func TestMergeCSPRules(t *testing.T) {
 		{"a wildcard port covers",
 			"script-src https://glomopay-checkout-sdk.web.app:*",
 			"script-src https://glomopay-checkout-sdk.web.app:*"},
+		{"a host without a scheme covers https",
+			"script-src glomopay-checkout-sdk.web.app; frame-src *.glomopay.com glomopay-checkout-sdk.web.app",
+			"script-src glomopay-checkout-sdk.web.app; frame-src *.glomopay.com glomopay-checkout-sdk.web.app"},
 		{"'self' covers nothing of Glomo's",
 			"script-src 'self' 'unsafe-inline'",
 			"script-src 'self' 'unsafe-inline' " + sdk},
@@ -306,7 +309,8 @@ func TestInvalidOptionsFailAtConstruction(t *testing.T) {
 		"https://a.example;script-src *", "https://a.example,b", "https://a.example b",
 		"https://a.example\r\nX-Evil: 1", "https://a.example\x00", "https://é.example",
 		"*", "https:", "https://*", "a.example", "https://a.example/\"x", "https://a.example/%2C",
-		"https://a.example/\\", "https://a..example", "https://a.example:99999", "https://[::1]:8443",
+		"https://a.example/\\", "https://a..example", "https://a.example:99999", "https://a.example:65536", "https://a.example:000443",
+		"https://[::1]:8443",
 	}
 	for _, src := range invalidSources {
 		t.Run("source "+strings.ToValidUTF8(src, "?"), func(t *testing.T) {
@@ -362,7 +366,7 @@ func TestInvalidOptionsFailAtConstruction(t *testing.T) {
 		}
 	})
 	t.Run("valid sources pass", func(t *testing.T) {
-		for _, src := range []string{"https://a.example", "https://*.a.example", "http://127.0.0.1:8080", "https://a.example/sdk/", "wss://ws.a.example"} {
+		for _, src := range []string{"https://a.example", "https://*.a.example", "http://127.0.0.1:8080", "https://a.example/sdk/", "wss://ws.a.example", "https://a.example:65535", "https://a.example:*"} {
 			_, err := glomo.MergeCSP("script-src 'self'", glomo.WithExtraSources(src))
 			assert.NoError(t, err, src)
 		}

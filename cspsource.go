@@ -142,11 +142,9 @@ func covers(e string, t hostSource) bool {
 	if es.port != "*" {
 		ep, tp := es.port, t.port
 		if ep == "" {
+			// The default port of the URL's scheme, so http://host covers
+			// https://host:443 as it covers http://host:80.
 			ep = defaultPort(t.scheme)
-			if es.scheme == "http" && t.scheme == "https" {
-				// http://host covers https://host on the default ports.
-				ep = "443"
-			}
 		}
 		if tp == "" {
 			tp = defaultPort(t.scheme)
