@@ -97,24 +97,24 @@ func TestWebhookEventAccessors(t *testing.T) {
 			require.NoError(t, err)
 
 			p, err := e.Payment()
-			if tc.payment != nil {
-				require.NoError(t, err)
-				assert.Equal(t, *tc.payment, p)
-			} else {
-				require.ErrorIs(t, err, tc.paymentErr)
-				assert.Zero(t, p)
-			}
-
+			assertDecoded(t, p, err, tc.payment, tc.paymentErr)
 			o, err := e.Order()
-			if tc.order != nil {
-				require.NoError(t, err)
-				assert.Equal(t, *tc.order, o)
-			} else {
-				require.ErrorIs(t, err, tc.orderErr)
-				assert.Zero(t, o)
-			}
+			assertDecoded(t, o, err, tc.order, tc.orderErr)
 		})
 	}
+}
+
+// assertDecoded checks an accessor's result: want when it is not nil,
+// else an error matching wantErr and the zero value.
+func assertDecoded[T any](t *testing.T, got T, err error, want *T, wantErr error) {
+	t.Helper()
+	if want != nil {
+		require.NoError(t, err)
+		assert.Equal(t, *want, got)
+		return
+	}
+	require.ErrorIs(t, err, wantErr)
+	assert.Zero(t, got)
 }
 
 func TestParseWebhookEventRejects(t *testing.T) {
