@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"runtime"
 	"strings"
 	"testing"
@@ -131,5 +132,54 @@ func BenchmarkWebhook(b *testing.B) {
 				}
 			})
 		}
+	}
+}
+
+// BenchmarkParseWebhookEvent parses the known-answer payout event (223
+// bytes, with a nested object in data) and the bodies BenchmarkWebhook
+// delivers.
+func BenchmarkParseWebhookEvent(b *testing.B) {
+	payout, err := os.ReadFile("testdata/webhook-payout-success.body")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, c := range []struct {
+		name string
+		body []byte
+	}{
+		{"payout", payout},
+		{"1024", benchBody(1<<10, 0)},
+		{"1048576", benchBody(1<<20, 0)},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(c.body)))
+			for i := 0; i < b.N; i++ {
+				if _, err := ParseWebhookEvent(c.body); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkVerifyWebhook verifies a 1 KiB body against one secret, and
+// against two while rotating, with the signing secret listed last.
+func BenchmarkVerifyWebhook(b *testing.B) {
+	body := benchBody(1<<10, 0)
+	sig := SignWebhook(body, testSecret)
+	for _, secrets := range [][]WebhookSecret{
+		{testSecret},
+		{"whsec_previous", testSecret},
+	} {
+		b.Run(fmt.Sprintf("secrets=%d", len(secrets)), func(b *testing.B) {
+			b.ReportAllocs()
+			b.SetBytes(int64(len(body)))
+			for i := 0; i < b.N; i++ {
+				if err := VerifyWebhook(body, sig, secrets...); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

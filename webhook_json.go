@@ -2,8 +2,10 @@ package glomo
 
 import (
 	"bytes"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
+	"math/bits"
 )
 
 // jsonScanner walks a JSON document without building it. The webhook
@@ -82,9 +84,7 @@ func (s *jsonScanner) nextMember(first bool) (key []byte, more bool, err error) 
 	// Member names are short and plain: take them in place, and leave
 	// anything else to key.
 	j := s.i + 1
-	for j < len(s.b) && stringByte[s.b[j]] == 0 {
-		j++
-	}
+	j += plainRun(s.b[j:])
 	if j < len(s.b) && s.b[j] == '"' {
 		key = s.b[s.i+1 : j]
 		s.i = j + 1
@@ -116,8 +116,36 @@ var stringByte = func() (t [256]byte) {
 	return t
 }()
 
-// shortString is how many bytes of a string are scanned one at a time
-// before the scanner hands the rest to bytes.IndexByte: member names and
+// plainRun returns how many bytes at the start of b are plain inside a
+// JSON string: printable ASCII other than the quote and the backslash.
+// It tests eight bytes at a time while it can.
+func plainRun(b []byte) int {
+	n := 0
+	for ; len(b)-n >= 8; n += 8 {
+		if m := notPlainBytes(binary.LittleEndian.Uint64(b[n:])); m != 0 {
+			return n + bits.TrailingZeros64(m)/8
+		}
+	}
+	for n < len(b) && stringByte[b[n]] == 0 {
+		n++
+	}
+	return n
+}
+
+// notPlainBytes marks, in the high bit of each byte of the result, the
+// bytes of x (read little-endian) that are not plain: below 0x20, at or
+// above 0x80, a quote or a backslash. A byte's subtraction may borrow
+// from the byte above it, which can mark a plain byte above a marked one;
+// the lowest mark is always exact, and it is the only one plainRun reads.
+func notPlainBytes(x uint64) uint64 {
+	const ones, highs = 0x0101010101010101, 0x8080808080808080
+	quote, backslash := x^(ones*'"'), x^(ones*'\\')
+	control := (x - ones*0x20) &^ x
+	return (control | (quote-ones)&^quote | (backslash-ones)&^backslash | x) & highs
+}
+
+// shortString is how many bytes of a string skipString inspects with
+// plainRun before it hands the rest to bytes.IndexByte: member names and
 // the words Glomo sends are shorter, notes and descriptions often longer.
 const shortString = 32
 
@@ -132,8 +160,7 @@ func (s *jsonScanner) skipString(checkPlain bool) (tok []byte, plain bool, err e
 		return nil, false, s.errorf("want a string")
 	}
 	j := start + 1
-	for end := min(len(s.b), j+shortString); j < end && stringByte[s.b[j]] == 0; j++ {
-	}
+	j += plainRun(s.b[j:min(len(s.b), j+shortString)])
 	if j < len(s.b) && s.b[j] == '"' {
 		s.i = j + 1
 		return s.b[start:s.i], true, nil
@@ -206,12 +233,7 @@ func (s *jsonScanner) decodeString(tok []byte) (string, error) {
 // isPlainJSONString reports whether a string token's contents are printable
 // ASCII without escapes, and so are their own decoding.
 func isPlainJSONString(inner []byte) bool {
-	for _, c := range inner {
-		if c < 0x20 || c == '\\' || c >= 0x80 {
-			return false
-		}
-	}
-	return true
+	return plainRun(inner) == len(inner)
 }
 
 // knownWord returns the constant string equal to b for the entity types,
@@ -224,6 +246,14 @@ func knownWord(b []byte) (string, bool) {
 		return EntityOrders, true
 	case EntityWebhookTest:
 		return EntityWebhookTest, true
+	case "payout":
+		return "payout", true
+	case "refund":
+		return "refund", true
+	case "payment_link":
+		return "payment_link", true
+	case "subscription":
+		return "subscription", true
 	case EventTest:
 		return EventTest, true
 	case "success":

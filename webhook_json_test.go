@@ -62,3 +62,61 @@ func TestSkipStringUnterminated(t *testing.T) {
 		assert.Error(t, err, "%q", doc)
 	}
 }
+
+// TestParseWebhookEventKnownWordsDoNotAllocate checks that the entity
+// types, event types and statuses Glomo documents decode to the package's
+// own strings: parsing such an event allocates only its dedupe key, and a
+// word the package does not know costs one allocation more wherever it
+// appears.
+func TestParseWebhookEventKnownWordsDoNotAllocate(t *testing.T) {
+	known := []string{
+		"payment", "orders", "payout", "refund", "payment_link", "subscription", "webhook_test",
+		"test", "success", "failed", "paid", "in_progress", "action_required", "under_review",
+		"cancelled", "expired", "active",
+	}
+	for _, word := range append(known, "payout_reversed") {
+		t.Run(word, func(t *testing.T) {
+			body := []byte(`{"entity_type":"` + word + `","event_type":"` + word + `","data":{"id":"x_1","status":"` + word + `"}}`)
+			e, err := ParseWebhookEvent(body)
+			require.NoError(t, err)
+			require.Equal(t, []string{word, word, word}, []string{e.EntityType, e.EventType, e.Status()})
+			want := 1.0 // the dedupe key
+			if word == "payout_reversed" {
+				want += 3
+			}
+			assert.Equal(t, want, testing.AllocsPerRun(20, func() { _, _ = ParseWebhookEvent(body) }))
+		})
+	}
+}
+
+// TestPlainRun puts every byte value at every position of buffers longer
+// and shorter than the eight bytes plainRun tests at once, alone and
+// followed by bytes whose test a borrow from it could upset, and compares
+// the run with the first byte plainReference refuses.
+func TestPlainRun(t *testing.T) {
+	reference := func(b []byte) int {
+		for i := range b {
+			if !plainReference(string(b[i : i+1])) {
+				return i
+			}
+		}
+		return len(b)
+	}
+	for _, n := range []int{0, 1, 7, 8, 9, 15, 16, 17, 24} {
+		for p := 0; p < n; p++ {
+			for c := 0; c < 256; c++ {
+				for _, next := range []int{'a', 0x00, 0x1f, 0x20, 0x21, '"', '#', '\\', ']', 0x7f, 0x80, 0xff} {
+					b := []byte(strings.Repeat("a", n))
+					b[p] = byte(c)
+					if p+1 < n {
+						b[p+1] = byte(next)
+					}
+					if got, want := plainRun(b), reference(b); got != want {
+						t.Fatalf("plainRun(%q) = %d, want %d", b, got, want)
+					}
+				}
+			}
+		}
+	}
+	assert.Equal(t, 0, plainRun(nil))
+}
