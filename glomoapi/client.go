@@ -11,6 +11,8 @@ import (
 	"net/url"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
 )
 
 // Defaults of New.
@@ -38,11 +40,17 @@ var (
 )
 
 // APIError is a non-2xx response from Glomo.
+//
+// Its text fields come from the response body and are safe to log: each
+// is one line (control characters become spaces) of at most
+// MaxErrorFieldBytes, and holds a string or a number of the body, never
+// an object.
 type APIError struct {
 	// StatusCode is the HTTP status, such as 400 or 404.
 	StatusCode int
 	// Code is the body's "error" field, such as "Bad Request"; when the
-	// body was not JSON it is the status text.
+	// body is not JSON or its error is empty or not a string or number, it
+	// is the status text, or "status 599" for a status without one.
 	Code string
 	// Message is the body's "message" field, when present.
 	Message string
@@ -186,28 +194,57 @@ func (c *Client) do(ctx context.Context, method, path string, in, out any) error
 func newAPIError(status int, method, path string, data []byte) *APIError {
 	e := &APIError{StatusCode: status, Method: method, Path: path}
 	var b struct {
-		Error   any    `json:"error"`
-		Message string `json:"message"`
-		Code    any    `json:"code"`
+		Error, Message, Code json.RawMessage
 	}
 	if json.Unmarshal(data, &b) == nil {
-		e.Code = fmt.Sprint(nonNil(b.Error))
-		e.Message = b.Message
-		e.Detail = fmt.Sprint(nonNil(b.Code))
+		e.Code, e.Message, e.Detail = errorField(b.Error), errorField(b.Message), errorField(b.Code)
 	}
 	if e.Code == "" {
-		// A proxy's HTML page or an empty body: keep the status only;
-		// its text could be anything and is not Glomo's.
+		// A proxy's HTML page, an empty body or an error that is not a
+		// word: keep the status only; its text could be anything and is
+		// not Glomo's.
 		e.Code = http.StatusText(status)
+	}
+	if e.Code == "" {
+		e.Code = fmt.Sprintf("status %d", status) // a status without a name
 	}
 	return e
 }
 
-func nonNil(v any) any {
-	if v == nil {
+// MaxErrorFieldBytes bounds each text field of an APIError. Longer values
+// from an error body are cut at a character boundary and end in "…".
+const MaxErrorFieldBytes = 512
+
+// errorField is the text of one member of an error body: a string, or a
+// number as written; anything else is "". It is made safe to log on one
+// line: control characters become spaces (decoding has already made
+// invalid UTF-8 U+FFFD), and it is cut to MaxErrorFieldBytes.
+func errorField(raw json.RawMessage) string {
+	var s string
+	var n json.Number
+	switch {
+	case len(raw) == 0:
 		return ""
+	case raw[0] == '"':
+		_ = json.Unmarshal(raw, &s)
+	case json.Unmarshal(raw, &n) == nil:
+		s = n.String()
 	}
-	return v
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	if len(s) <= MaxErrorFieldBytes {
+		return s
+	}
+	const ellipsis = "…"
+	cut := MaxErrorFieldBytes - len(ellipsis)
+	for cut > 0 && !utf8.RuneStart(s[cut]) {
+		cut--
+	}
+	return s[:cut] + ellipsis
 }
 
 // idPath validates an id and escapes it for a path segment.

@@ -6,7 +6,9 @@
 // underlying http.Client has a timeout (DefaultTimeout) as a backstop.
 //
 // Errors: a response Glomo sent with a non-2xx status is an *APIError
-// carrying the status and Glomo's flat {"error", "message"} body; anything
+// carrying the status and Glomo's flat {"error", "message"} body, each
+// field cut to one line of at most MaxErrorFieldBytes so that logging the
+// error is safe whatever the body held; anything
 // else (a timeout, a refused connection, an HTML error page from a proxy
 // with a 2xx status, a body over the size cap) is a wrapped error that
 // matches ErrTransport or ErrResponse with errors.Is. Nothing panics on a
