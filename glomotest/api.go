@@ -5,7 +5,9 @@ import (
 	"crypto/rand"
 	"crypto/subtle"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"strconv"
 	"strings"
@@ -169,6 +171,9 @@ func (s *Server) createOrder(body []byte) (Order, int, error) {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	if err := dec.Decode(&req); err != nil {
 		return Order{}, http.StatusBadRequest, fmt.Errorf("invalid JSON body: %v", err)
+	}
+	if _, err := dec.Token(); err != io.EOF {
+		return Order{}, http.StatusBadRequest, errors.New("invalid JSON body: data after the object")
 	}
 	if req.CustomerID == nil || strings.TrimSpace(*req.CustomerID) == "" {
 		return Order{}, http.StatusBadRequest, fmt.Errorf("customer_id is required")

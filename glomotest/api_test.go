@@ -106,13 +106,24 @@ func TestAPIErrors(t *testing.T) {
 		})
 	}
 
-	t.Run("malformed JSON", func(t *testing.T) {
-		status, body := call(t, s, "POST", "/api/v1/orders", "sk_custom", `{"amount":`)
-		assert.Equal(t, 400, status)
-		assert.Equal(t, "Bad Request", body["error"])
-		assert.Contains(t, body["message"], "invalid JSON body")
+	for name, malformed := range map[string]string{
+		"truncated":             `{"amount":`,
+		"not an object":         `[]`,
+		"data after the object": valid + ` {}`,
+		"a stray byte after it": valid + `x`,
+	} {
+		t.Run("malformed JSON, "+name, func(t *testing.T) {
+			status, body := call(t, s, "POST", "/api/v1/orders", "sk_custom", malformed)
+			assert.Equal(t, 400, status)
+			assert.Equal(t, "Bad Request", body["error"])
+			assert.Contains(t, body["message"], "invalid JSON body")
+		})
+	}
+	t.Run("white space after the object", func(t *testing.T) {
+		status, _ := call(t, s, "POST", "/api/v1/orders", "sk_custom", valid+"\n\t ")
+		assert.Equal(t, 200, status)
 	})
-	assert.Len(t, s.Orders(), 1, "no failed request may create an order")
+	assert.Len(t, s.Orders(), 2, "only the first and the last request create an order")
 }
 
 func TestCreateOrderDirect(t *testing.T) {
