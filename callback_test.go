@@ -340,6 +340,8 @@ func errorCases() []errorCase {
 		{name: "JSON duplicate key", req: jsonReq(`{"orderId":"` + testOrder + `","orderId":"` + otherOrder + `"}`), status: 400, code: glomo.CodeRepeatedParameter},
 		{name: "JSON both spellings", req: jsonReq(`{"orderId":"` + testOrder + `","order_id":"` + testOrder + `"}`), status: 400, code: glomo.CodeRepeatedParameter},
 		{name: "JSON duplicate error", req: jsonReq(`{"orderId":"` + testOrder + `","error":{},"error":{}}`), status: 400, code: glomo.CodeRepeatedParameter},
+		{name: "JSON error code too long", req: jsonReq(`{"orderId":"` + testOrder + `","error":{"code":"` + strings.Repeat("C", 257) + `","message":"m"}}`), status: 400, code: glomo.CodeInvalidParameter},
+		{name: "JSON error message too long", req: jsonReq(`{"orderId":"` + testOrder + `","error":{"code":"C","message":"` + strings.Repeat("m", 257) + `"}}`), status: 400, code: glomo.CodeInvalidParameter},
 		{name: "malformed form", req: formReq("orderId=%zz"), status: 400, code: glomo.CodeMalformedForm},
 		{name: "form repeated", req: formReq("orderId=a&orderId=b"), status: 400, code: glomo.CodeRepeatedParameter},
 		{name: "form error key", req: formReq("orderId=" + testOrder + "&error=x"), status: 400, code: glomo.CodeInvalidParameter},

@@ -698,6 +698,11 @@ func TestAsyncLease(t *testing.T) {
 		{"more workers than slots", time.Second, 1, 4, 2*6*time.Second + 30*time.Second},
 		{"saturates", 24 * time.Hour, 1 << 17, 1, math.MaxInt64},
 		{"saturates at the edge", math.MaxInt64 - webhookStoreGrace, 1, 1, math.MaxInt64},
+		// Two runs of the largest per-run time whose sum with the slack
+		// still fits, and of one nanosecond more.
+		{"largest that fits", (math.MaxInt64-30*time.Second)/2 - webhookStoreGrace, 1, 1,
+			(math.MaxInt64-30*time.Second)/2*2 + 30*time.Second},
+		{"one nanosecond over it", (math.MaxInt64-30*time.Second)/2 - webhookStoreGrace + 1, 1, 1, math.MaxInt64},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			got := asyncLease(tc.timeout, tc.size, tc.workers)

@@ -153,3 +153,26 @@ func TestServerURLs(t *testing.T) {
 	assert.Equal(t, http.StatusOK, resp.StatusCode)
 	tls.Close() // idempotent
 }
+
+// TestCurrencyCodes checks the currencies an order may have: three letters
+// of either case, stored in upper case; the bytes next to A-Z are refused.
+func TestCurrencyCodes(t *testing.T) {
+	s := newTestServer(t, Options{})
+	for _, tt := range []struct{ currency, want string }{
+		{"ZAR", "ZAR"}, {"aud", "AUD"}, {"Usd", "USD"},
+		{"U5D", ""}, {"@AD", ""}, {"[AD", ""}, {"ZA`", ""}, {"ZA{", ""},
+		{"US", ""}, {"USDT", ""}, {"ÀUD", ""},
+	} {
+		t.Run(tt.currency, func(t *testing.T) {
+			status, body := call(t, s, "POST", "/api/v1/orders", s.SecretKey(),
+				`{"customer_id":"c","amount":100,"currency":"`+tt.currency+`"}`)
+			if tt.want == "" {
+				assert.Equal(t, http.StatusBadRequest, status)
+				assert.Equal(t, "currency must be a three-letter ISO 4217 code", body["message"])
+				return
+			}
+			require.Equal(t, http.StatusOK, status, body)
+			assert.Equal(t, tt.want, body["currency"])
+		})
+	}
+}

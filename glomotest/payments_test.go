@@ -142,6 +142,35 @@ func TestPayErrors(t *testing.T) {
 	assert.Equal(t, OrderActive, got.Status)
 }
 
+// TestFailureCodes checks which error codes a failed payment may carry:
+// Glomo's shape, A-Z, 0-9 and _, at most 64 characters; the bytes next to
+// each range are refused.
+func TestFailureCodes(t *testing.T) {
+	s := newTestServer(t, Options{})
+	for _, tt := range []struct {
+		code string
+		ok   bool
+	}{
+		{"A", true}, {"Z", true}, {"0", true}, {"9", true}, {"_", true},
+		{"CARD_EXPIRED_2", true}, {strings.Repeat("A", 64), true},
+		{strings.Repeat("A", 65), false},
+		{"@", false}, {"[", false}, {"/", false}, {":", false}, {"a", false}, {"z", false},
+		{"É", false}, {"CARD EXPIRED", false},
+	} {
+		t.Run(tt.code, func(t *testing.T) {
+			o := newOrder(t, s)
+			res, err := s.Pay(o.ID, Failure(tt.code))
+			if !tt.ok {
+				require.ErrorIs(t, err, ErrInvalidOutcome)
+				return
+			}
+			require.NoError(t, err)
+			p, _ := s.Payment(res.PaymentID)
+			assert.Equal(t, tt.code, p.ErrorCode)
+		})
+	}
+}
+
 func TestSettleBankTransfer(t *testing.T) {
 	for _, received := range []bool{true, false} {
 		t.Run(map[bool]string{true: "received", false: "not received"}[received], func(t *testing.T) {
