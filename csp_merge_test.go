@@ -2,6 +2,9 @@ package glomo_test
 
 import (
 	"errors"
+	"log/slog"
+	"net/http"
+	"net/http/httptest"
 	"strings"
 	"testing"
 
@@ -378,4 +381,172 @@ func TestInvalidOptionsFailAtConstruction(t *testing.T) {
 		assert.Contains(t, err.Error(), `"a b"`)
 		assert.True(t, errors.Is(err, glomo.ErrInvalidSource))
 	})
+}
+
+// TestMergeCSPOddTokens pins how MergeCSP reads header values and source
+// expressions that sit at the edges of the CSP grammar: each case follows
+// from CSP Level 3's parsing rules and the notes' merge rules, never from
+// the package's own output.
+func TestMergeCSPOddTokens(t *testing.T) {
+	tests := []struct {
+		name, policy, want string
+	}{
+		// A header value is a comma-separated list of policies: an empty
+		// first policy does not hide the ones after it.
+		{"a leading comma: the policy after it is still merged",
+			", script-src 'self'",
+			", script-src 'self' " + sdk},
+		// CSP3 skips a token that is not an ASCII string; byte 0x80 (U+0080
+		// once isomorphic-decoded) is not ASCII, so the second script-src is
+		// the effective one and receives the host.
+		{"a token holding byte 0x80 is skipped like any non-ASCII token",
+			"script-src 'none' \x80; script-src 'self'",
+			"script-src 'none' \x80; script-src 'self' " + sdk},
+		// "https" without a colon is a host-source naming the host "https"
+		// (the scheme-source is "https:"): it does not allow the SDK.
+		{"a bare word that is not a scheme-source covers nothing",
+			"script-src https",
+			"script-src https " + sdk},
+		// ":" is neither a scheme-source (a scheme needs a letter) nor a
+		// host-source: it allows nothing.
+		{"a lone colon covers nothing",
+			"script-src :",
+			"script-src : " + sdk},
+		{"a scheme starting with a digit is no scheme-source",
+			"script-src 1https:",
+			"script-src 1https: " + sdk},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := glomo.MergeCSP(tt.policy)
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+
+			again, err := glomo.MergeCSP(got)
+			require.NoError(t, err)
+			assert.Equal(t, got, again, "merging twice equals merging once")
+		})
+	}
+}
+
+// TestMergeCSPWildcardCoversHTTPOnly pins what '*' covers: by CSP3's
+// "does url match expression", '*' matches http and https URLs (and the
+// page's own scheme, https), so an http or https source needs no copy, but
+// a wss source does.
+func TestMergeCSPWildcardCoversHTTPOnly(t *testing.T) {
+	tests := []struct {
+		name, source, want string
+	}{
+		{"https covered", "https://api.a.example", "connect-src *"},
+		{"http covered", "http://127.0.0.1:9000", "connect-src *"},
+		{"wss not covered", "wss://ws.a.example", "connect-src * wss://ws.a.example"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := glomo.MergeCSP("connect-src *", glomo.WithConnectSources(tt.source))
+			require.NoError(t, err)
+			assert.Equal(t, tt.want, got)
+		})
+	}
+}
+
+// TestSourceOptionsFollowTheGrammar pins which source options are accepted:
+// a host-source whose scheme follows RFC 3986 (ALPHA *( ALPHA / DIGIT / "+"
+// / "-" / "." )) and whose port is digits passes; a source with a space,
+// DEL or ';' anywhere (even in its path) would corrupt the header or smuggle
+// in another source or directive, and is an ErrInvalidSource, as is a
+// malformed scheme or port.
+func TestSourceOptionsFollowTheGrammar(t *testing.T) {
+	valid := []string{
+		"svn+ssh://a.example",
+		"x-pay://a.example",
+		"x.pay://a.example",
+		"h://a.example",
+		"h2://a.example",
+	}
+	for _, src := range valid {
+		t.Run("valid "+src, func(t *testing.T) {
+			got, err := glomo.MergeCSP("script-src 'self'", glomo.WithScriptSources(src))
+			require.NoError(t, err)
+			assert.Equal(t, "script-src 'self' "+src, got)
+		})
+	}
+
+	invalid := []struct{ name, src string }{
+		{"space in the path adds a '*' source", "https://a.example/ *"},
+		{"space in the path adds a scheme source", "https://a.example/ https:"},
+		{"DEL in the path", "https://a.example/\x7f"},
+		{"';' in the path starts a directive", "https://a.example/;sandbox"},
+		{"'_' in the scheme", "ht_tp://a.example"},
+		{"'*' in the scheme", "ht*p://a.example"},
+		{"scheme starting with a digit", "1https://a.example"},
+		{"scheme starting with '+'", "+https://a.example"},
+		{"port with a letter", "https://a.example:8x"},
+		{"port with a sign", "https://a.example:+443"},
+	}
+	for _, tt := range invalid {
+		t.Run("invalid "+tt.name, func(t *testing.T) {
+			_, err := glomo.MergeCSP("script-src 'self'", glomo.WithExtraSources(tt.src))
+			assert.ErrorIs(t, err, glomo.ErrInvalidSource)
+			_, err = glomo.NewCSP(glomo.WithScriptSources(tt.src))
+			assert.ErrorIs(t, err, glomo.ErrInvalidSource)
+		})
+	}
+}
+
+// TestFixAddsNoReportOnlyHeader pins that WithReportOnly merges into an
+// existing Content-Security-Policy-Report-Only but never adds that header
+// (not even an empty key) to a response without one: adapters copy the
+// header map to their framework key by key.
+func TestFixAddsNoReportOnlyHeader(t *testing.T) {
+	tests := []struct {
+		name string
+		h    http.Header
+	}{
+		{"enforced policy only", http.Header{headerCSP: {"script-src 'self'"}}},
+		{"no policy at all", http.Header{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, err := glomo.NewCSP(glomo.WithReportOnly())
+			require.NoError(t, err)
+			f.Fix(tt.h, httptest.NewRequest(http.MethodGet, "/", nil))
+			assert.NotContains(t, tt.h, headerCSPRO)
+		})
+	}
+}
+
+// TestCSPWarningOncePerDistinctPolicy pins that the merge cache keeps every
+// distinct policy it has seen (up to its size): alternating between two
+// policies that need a warning logs it once for each, as WithLogger
+// promises ("logged when a policy is first merged"), not once per response.
+func TestCSPWarningOncePerDistinctPolicy(t *testing.T) {
+	tests := []struct {
+		name     string
+		policies []string
+	}{
+		{"two policies alternating", []string{
+			"script-src 'strict-dynamic' https://a.example",
+			"script-src 'strict-dynamic' https://b.example",
+		}},
+		{"three policies alternating", []string{
+			"script-src 'strict-dynamic'",
+			"sandbox allow-scripts",
+			"require-trusted-types-for 'script'",
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var logs lockedBuffer
+			f, err := glomo.NewCSP(glomo.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			require.NoError(t, err)
+			r := httptest.NewRequest(http.MethodGet, "/", nil)
+			for i := 0; i < 3; i++ {
+				for _, p := range tt.policies {
+					f.Fix(http.Header{headerCSP: {p}}, r)
+				}
+			}
+			assert.Equal(t, len(tt.policies), strings.Count(logs.String(), "level=WARN"), logs.String())
+		})
+	}
 }

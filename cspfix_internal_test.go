@@ -191,3 +191,36 @@ func boolToInt(b bool) int {
 	}
 	return 0
 }
+
+// TestCachedMergeOfAdjacentNonceTokens pins the cached path on nonce-like
+// text that runs together, such as two nonce sources with no space between
+// them or a nonce source followed by more text: such a token is no source
+// expression (a nonce-source is the whole token), so it is kept as written
+// and the SDK host is added after it, with no cache mark left in the header
+// and no panic.
+func TestCachedMergeOfAdjacentNonceTokens(t *testing.T) {
+	const sdk = "https://glomopay-checkout-sdk.web.app"
+	tests := []struct{ policy, want string }{
+		{"script-src 'nonce-a''nonce-b'", "script-src 'nonce-a''nonce-b' " + sdk},
+		{"script-src 'nonce-a'nonce-b'", "script-src 'nonce-a'nonce-b' " + sdk},
+		{"script-src 'nonce-a'nonce-b''nonce-c'", "script-src 'nonce-a'nonce-b''nonce-c' " + sdk},
+		{"'nonce-a'; script-src 'self'", "'nonce-a'; script-src 'self' " + sdk},
+	}
+	for _, tt := range tests {
+		t.Run(tt.policy, func(t *testing.T) {
+			m := newTestMerger(t)
+			for i := 0; i < 2; i++ { // a miss, then a hit
+				h := http.Header{headerCSP: {tt.policy}}
+				assert.NotPanics(t, func() { m.fix(h, "") })
+				assert.Equal(t, tt.want, h.Get(headerCSP))
+			}
+			ours := freshNonce()
+			h := http.Header{headerCSP: {tt.policy}}
+			assert.NotPanics(t, func() { m.fix(h, sourceOf(ours)) })
+			got := h.Get(headerCSP)
+			assert.Equal(t, directMerge(t, tt.policy, ours), got)
+			assert.True(t, strings.HasPrefix(got, tt.want), "site's text and the host kept: %q", got)
+			assert.NotContains(t, got, nonceMarkByte)
+		})
+	}
+}
