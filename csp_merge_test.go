@@ -158,6 +158,32 @@ func TestMergeCSPRules(t *testing.T) {
 			"script-src 'self', default-src 'none', img-src 'self'",
 			"script-src 'self' " + sdk + ", default-src 'none'; script-src " + sdk + "; frame-src " + frameAdd + "; connect-src " + frameAdd + ", img-src 'self'"},
 
+		// Odd tokens at the edges of the grammar. A header value is a
+		// comma-separated list of policies: an empty first one does not
+		// hide the ones after it.
+		{"a leading comma: the policy after it is still merged",
+			", script-src 'self'",
+			", script-src 'self' " + sdk},
+		// CSP3 skips a token that is not an ASCII string; byte 0x80 (U+0080
+		// once isomorphic-decoded) is not ASCII, so the second script-src is
+		// the effective one and receives the host.
+		{"a token holding byte 0x80 is skipped like any non-ASCII token",
+			"script-src 'none' \x80; script-src 'self'",
+			"script-src 'none' \x80; script-src 'self' " + sdk},
+		// "https" without a colon is a host-source naming the host "https"
+		// (the scheme-source is "https:"): it does not allow the SDK.
+		{"a bare word that is not a scheme-source covers nothing",
+			"script-src https",
+			"script-src https " + sdk},
+		// ":" is neither a scheme-source (a scheme needs a letter) nor a
+		// host-source: it allows nothing.
+		{"a lone colon covers nothing",
+			"script-src :",
+			"script-src : " + sdk},
+		{"a scheme starting with a digit is no scheme-source",
+			"script-src 1https:",
+			"script-src 1https: " + sdk},
+
 		// Nonces and strict-dynamic are kept; nothing inline is added.
 		{"strict-dynamic kept, host still merged",
 			"script-src 'nonce-abc' 'strict-dynamic'",
@@ -381,52 +407,6 @@ func TestInvalidOptionsFailAtConstruction(t *testing.T) {
 		assert.Contains(t, err.Error(), `"a b"`)
 		assert.True(t, errors.Is(err, glomo.ErrInvalidSource))
 	})
-}
-
-// TestMergeCSPOddTokens pins how MergeCSP reads header values and source
-// expressions that sit at the edges of the CSP grammar: each case follows
-// from CSP Level 3's parsing rules and the notes' merge rules, never from
-// the package's own output.
-func TestMergeCSPOddTokens(t *testing.T) {
-	tests := []struct {
-		name, policy, want string
-	}{
-		// A header value is a comma-separated list of policies: an empty
-		// first policy does not hide the ones after it.
-		{"a leading comma: the policy after it is still merged",
-			", script-src 'self'",
-			", script-src 'self' " + sdk},
-		// CSP3 skips a token that is not an ASCII string; byte 0x80 (U+0080
-		// once isomorphic-decoded) is not ASCII, so the second script-src is
-		// the effective one and receives the host.
-		{"a token holding byte 0x80 is skipped like any non-ASCII token",
-			"script-src 'none' \x80; script-src 'self'",
-			"script-src 'none' \x80; script-src 'self' " + sdk},
-		// "https" without a colon is a host-source naming the host "https"
-		// (the scheme-source is "https:"): it does not allow the SDK.
-		{"a bare word that is not a scheme-source covers nothing",
-			"script-src https",
-			"script-src https " + sdk},
-		// ":" is neither a scheme-source (a scheme needs a letter) nor a
-		// host-source: it allows nothing.
-		{"a lone colon covers nothing",
-			"script-src :",
-			"script-src : " + sdk},
-		{"a scheme starting with a digit is no scheme-source",
-			"script-src 1https:",
-			"script-src 1https: " + sdk},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			got, err := glomo.MergeCSP(tt.policy)
-			require.NoError(t, err)
-			assert.Equal(t, tt.want, got)
-
-			again, err := glomo.MergeCSP(got)
-			require.NoError(t, err)
-			assert.Equal(t, got, again, "merging twice equals merging once")
-		})
-	}
 }
 
 // TestMergeCSPWildcardCoversHTTPOnly pins what '*' covers: by CSP3's
