@@ -42,9 +42,9 @@ var (
 // APIError is a non-2xx response from Glomo.
 //
 // Its text fields come from the response body and are safe to log: each
-// is one line (control characters become spaces) of at most
-// MaxErrorFieldBytes, and holds a string or a number of the body, never
-// an object.
+// is one line (control characters and line separators become spaces) of
+// at most MaxErrorFieldBytes, and holds a string or a number of the body,
+// never an object.
 type APIError struct {
 	// StatusCode is the HTTP status, such as 400 or 404.
 	StatusCode int
@@ -200,9 +200,9 @@ func newAPIError(status int, method, path string, data []byte) *APIError {
 		e.Code, e.Message, e.Detail = errorField(b.Error), errorField(b.Message), errorField(b.Code)
 	}
 	if e.Code == "" {
-		// A proxy's HTML page, an empty body or an error that is not a
-		// word: keep the status only; its text could be anything and is
-		// not Glomo's.
+		// A proxy's HTML page, an empty body, or an error that is neither
+		// a string nor a number: keep the status only; the body's text
+		// could be anything and is not Glomo's.
 		e.Code = http.StatusText(status)
 	}
 	if e.Code == "" {
@@ -217,8 +217,9 @@ const MaxErrorFieldBytes = 512
 
 // errorField is the text of one member of an error body: a string, or a
 // number as written; anything else is "". It is made safe to log on one
-// line: control characters become spaces (decoding has already made
-// invalid UTF-8 U+FFFD), and it is cut to MaxErrorFieldBytes.
+// line: control characters and the Unicode line and paragraph separators
+// become spaces (decoding has already made invalid UTF-8 U+FFFD), and it
+// is cut to MaxErrorFieldBytes.
 func errorField(raw json.RawMessage) string {
 	var s string
 	var n json.Number
@@ -231,7 +232,7 @@ func errorField(raw json.RawMessage) string {
 		s = n.String()
 	}
 	s = strings.Map(func(r rune) rune {
-		if unicode.IsControl(r) {
+		if unicode.IsControl(r) || r == '\u2028' || r == '\u2029' {
 			return ' '
 		}
 		return r

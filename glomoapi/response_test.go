@@ -78,6 +78,7 @@ func TestAPIErrorFields(t *testing.T) {
 		{400, "empty error, a message", `{"error":"","message":"m"}`, "Bad Request", "m", ""},
 		{400, "control characters", `{"error":"Bad\tRequest","message":"a\nb\r\nc\u001b[31md\u0085e"}`,
 			"Bad Request", "a b  c [31md e", ""},
+		{400, "Unicode line and paragraph separators", `{"error":"x","message":"a\u2028b\u2029c"}`, "x", "a b c", ""},
 		{400, "invalid UTF-8", "{\"error\":\"x\",\"message\":\"a\xffb\"}", "x", "a\uFFFDb", ""},
 		{400, "exactly the limit", `{"error":"x","message":"` + strings.Repeat("m", MaxErrorFieldBytes) + `"}`,
 			"x", strings.Repeat("m", MaxErrorFieldBytes), ""},
