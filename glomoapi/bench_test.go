@@ -1,7 +1,6 @@
 package glomoapi
 
 import (
-	"bytes"
 	"context"
 	"io"
 	"net/http"
@@ -20,24 +19,12 @@ const (
 // request, reading and decoding the answer) over an in-memory transport,
 // and one GetPayment over loopback HTTP for scale.
 func BenchmarkClient(b *testing.B) {
-	inMemory := func(body string) *Client {
-		c, err := New(testKey, WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			if r.Body != nil {
-				_, _ = io.Copy(io.Discard, r.Body)
-			}
-			return &http.Response{StatusCode: http.StatusOK, Header: http.Header{}, Body: io.NopCloser(bytes.NewReader([]byte(body))), Request: r}, nil
-		})}))
-		if err != nil {
-			b.Fatal(err)
-		}
-		return c
-	}
 	ctx := context.Background()
 	order := CreateOrderRequest{CustomerID: "cust_1", Amount: 1999, Currency: "USD", RequestID: "req_1",
 		PaymentMethods: []string{"card"}, Product: &Product{Name: "Mug"}}
 
 	b.Run("GetPayment", func(b *testing.B) {
-		c := inMemory(benchPayment)
+		c := newAnsweringClient(b, http.StatusOK, []byte(benchPayment))
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			if _, err := c.GetPayment(ctx, "payt_1"); err != nil {
@@ -46,7 +33,7 @@ func BenchmarkClient(b *testing.B) {
 		}
 	})
 	b.Run("CreateOrder", func(b *testing.B) {
-		c := inMemory(benchOrder)
+		c := newAnsweringClient(b, http.StatusOK, []byte(benchOrder))
 		b.ReportAllocs()
 		for i := 0; i < b.N; i++ {
 			if _, err := c.CreateOrder(ctx, order); err != nil {

@@ -4,8 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"io"
-	"net/http"
 	"strings"
 	"testing"
 	"unicode"
@@ -14,12 +12,6 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
-
-// roundTripFunc answers requests in memory, so that a fuzz target spends
-// its time in the client's reading of responses rather than on sockets.
-type roundTripFunc func(*http.Request) (*http.Response, error)
-
-func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
 
 // FuzzResponse answers each call with an arbitrary status from 200 to 599
 // (200 plus the fuzzed number modulo 400; the seeds name the status) and
@@ -53,14 +45,9 @@ func FuzzResponse(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, call uint8, status uint16, body []byte) {
 		code := 200 + int(status)%400
-		c, err := New(testKey, WithHTTPClient(&http.Client{Transport: roundTripFunc(func(r *http.Request) (*http.Response, error) {
-			return &http.Response{
-				StatusCode: code, Header: http.Header{"Content-Type": {"application/json"}},
-				Body: io.NopCloser(bytes.NewReader(body)), Request: r,
-			}, nil
-		})}))
-		require.NoError(t, err)
+		c := newAnsweringClient(t, code, body)
 		ctx := context.Background()
+		var err error
 
 		// got is what the call returned, want what encoding/json makes of
 		// the body, and ok whether that names the object asked for.
