@@ -20,8 +20,8 @@ const DefaultMaxBodyBytes = 64 << 10
 // the server's problem and gets a 500 without details.
 var ErrNoExpectedOrder = errors.New("glomo: no order awaits payment")
 
-// ResultHandlerOptions configures a [ResultHandler]. Only Secrets and
-// ExpectedOrder are required.
+// ResultHandlerOptions configures a [ResultHandler]. Secrets,
+// ExpectedOrder and Fulfilment are required.
 type ResultHandlerOptions struct {
 	// Secrets are the API secret keys a signature may be made with: the
 	// current one and, for up to 7 days after a rotation, the old one.
@@ -44,20 +44,13 @@ type ResultHandlerOptions struct {
 	// OutcomePending: the buyer is not at fault and the webhook will tell.
 	Confirm ConfirmFunc
 
-	// Fulfil is the merchant's success action (ship, grant access). It runs
-	// for OutcomeSuccess only, once per order as recorded in Store (a
-	// signed result, its reloads and a server-side confirmation of the
-	// same order count as one), with a context that is not cancelled when
-	// the browser leaves. If it fails, the claim is released so that a
-	// later delivery may retry, and the client gets 500 internal_error
-	// without details. Default: none.
-	Fulfil func(ctx context.Context, p Payment) error
-
-	// Store remembers fulfilled orders. Default, when Fulfil is set: a
-	// MemoryStore of DefaultMemoryStoreEntries for DefaultMemoryStoreTTL,
-	// which only deduplicates within one process; several replicas need a
-	// shared FulfilStore.
-	Store FulfilStore
+	// Fulfilment runs the merchant's fulfilment hook for OutcomeSuccess,
+	// once per order across this handler and the webhook handler that
+	// share it (a signed result, its reloads, a server-side confirmation
+	// and the order's webhooks count as one). If the hook fails, the
+	// client gets 500 internal_error without details and a later proof
+	// tries again; a store failure gets 503 store_unavailable. Required.
+	Fulfilment *Fulfilment
 
 	// OnResult renders the response once the result is classified (and
 	// fulfilled). The Payment is also in r's context (PaymentFromContext).
@@ -101,8 +94,7 @@ type ResultHandler struct {
 	secrets      []string
 	expected     func(*http.Request) (string, error)
 	confirm      ConfirmFunc
-	fulfil       func(context.Context, Payment) error
-	store        FulfilStore
+	fulfilment   *Fulfilment
 	onResult     func(http.ResponseWriter, *http.Request, Payment)
 	redirectURL  *url.URL
 	maxBodyBytes int64
@@ -113,8 +105,8 @@ var _ http.Handler = (*ResultHandler)(nil)
 
 // NewResultHandler checks opts and returns a handler. Every configuration
 // mistake is reported here, so that none can surface per request: no
-// secrets or an empty one (wrapping ErrNoSecret), no ExpectedOrder, a
-// negative MaxBodyBytes, an unparsable RedirectURL.
+// secrets or an empty one (wrapping ErrNoSecret), no ExpectedOrder or
+// Fulfilment, a negative MaxBodyBytes, an unparsable RedirectURL.
 func NewResultHandler(opts ResultHandlerOptions) (*ResultHandler, error) {
 	if len(opts.Secrets) == 0 {
 		return nil, fmt.Errorf("glomo: ResultHandlerOptions.Secrets is empty: %w", ErrNoSecret)
@@ -127,6 +119,9 @@ func NewResultHandler(opts ResultHandlerOptions) (*ResultHandler, error) {
 	if opts.ExpectedOrder == nil {
 		return nil, errors.New("glomo: ResultHandlerOptions.ExpectedOrder is required: the order id must come from the merchant's own state")
 	}
+	if opts.Fulfilment == nil {
+		return nil, errors.New("glomo: ResultHandlerOptions.Fulfilment is required: a verified success must fulfil the order")
+	}
 	if opts.MaxBodyBytes < 0 {
 		return nil, errors.New("glomo: ResultHandlerOptions.MaxBodyBytes is negative")
 	}
@@ -134,8 +129,7 @@ func NewResultHandler(opts ResultHandlerOptions) (*ResultHandler, error) {
 		secrets:      append([]string(nil), opts.Secrets...),
 		expected:     opts.ExpectedOrder,
 		confirm:      opts.Confirm,
-		fulfil:       opts.Fulfil,
-		store:        opts.Store,
+		fulfilment:   opts.Fulfilment,
 		onResult:     opts.OnResult,
 		maxBodyBytes: opts.MaxBodyBytes,
 		log:          opts.Logger,
@@ -149,9 +143,6 @@ func NewResultHandler(opts ResultHandlerOptions) (*ResultHandler, error) {
 	}
 	if h.maxBodyBytes == 0 {
 		h.maxBodyBytes = DefaultMaxBodyBytes
-	}
-	if h.fulfil != nil && h.store == nil {
-		h.store = NewMemoryStore(DefaultMemoryStoreEntries, DefaultMemoryStoreTTL)
 	}
 	if h.log == nil {
 		h.log = slog.Default()
@@ -204,8 +195,8 @@ func (h *ResultHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 
-	if p.Outcome == OutcomeSuccess && h.fulfil != nil {
-		if err := h.fulfilOnce(r.Context(), &p); err != nil {
+	if p.Outcome == OutcomeSuccess {
+		if err := h.fulfil(r.Context(), &p); err != nil {
 			h.fail(w, r, "glomo: fulfilment failed", err, raw)
 			return
 		}
@@ -345,34 +336,19 @@ func (h *ResultHandler) confirmServerSide(ctx context.Context, p *Payment, signa
 	}
 }
 
-// fulfilOnce runs Fulfil if this delivery is the first to claim the
-// order. The context outlives the request: a buyer closing the tab must
-// not abort a fulfilment half-way.
-func (h *ResultHandler) fulfilOnce(reqCtx context.Context, p *Payment) error {
-	ctx := context.WithoutCancel(reqCtx)
-	key := fulfilKey(p.OrderID)
-	claimed, err := h.store.Claim(ctx, key)
-	if err != nil {
-		return fmt.Errorf("claiming the payment in the store: %w", err)
+// fulfil runs the Fulfilment for a verified success; p.Duplicate records
+// that another proof had claimed the order.
+func (h *ResultHandler) fulfil(ctx context.Context, p *Payment) error {
+	proof := ProofRedirect
+	switch {
+	case p.ConfirmedServerSide:
+		proof = ProofConfirmation
+	case p.Source == SourcePost:
+		proof = ProofPost
 	}
-	if !claimed {
-		p.Duplicate = true
-		return nil
-	}
-	if err := h.fulfil(ctx, *p); err != nil {
-		if rerr := h.store.Release(ctx, key); rerr != nil {
-			err = errors.Join(err, fmt.Errorf("releasing the claim: %w", rerr))
-		}
-		return err
-	}
-	if err := h.store.Done(ctx, key); err != nil {
-		// Fulfilment happened; the claim's own expiry still guards the
-		// key for a while, so log and answer success.
-		h.log.LogAttrs(ctx, slog.LevelWarn, "glomo: marking the payment fulfilled failed",
-			slog.String("order_id", p.OrderID),
-			slog.String("error", h.redact(err.Error())))
-	}
-	return nil
+	ran, err := h.fulfilment.Fulfil(ctx, PaidOrder{OrderID: p.OrderID, PaymentID: p.PaymentID, Proof: proof})
+	p.Duplicate = err == nil && ran != Ran
+	return err
 }
 
 // refuse answers a client error and logs its code (never the input).
@@ -381,7 +357,7 @@ func (h *ResultHandler) refuse(w http.ResponseWriter, r *http.Request, e *reques
 		slog.String("method", r.Method),
 		slog.Int("status", e.status),
 		slog.String("error", e.code))
-	writeJSONError(w, e.status, e.code, e.message)
+	WriteError(w, e.status, ErrorBody{Code: e.code, Message: e.message})
 }
 
 // fail answers a server-side failure with a generic 500; the details go
@@ -390,7 +366,11 @@ func (h *ResultHandler) fail(w http.ResponseWriter, r *http.Request, msg string,
 	h.log.LogAttrs(r.Context(), slog.LevelError, msg,
 		slog.String("order_id", raw.get(fieldOrder)),
 		slog.String("error", h.redact(err.Error(), raw.get(fieldSignature))))
-	writeJSONError(w, http.StatusInternalServerError, CodeInternalError, "the payment result could not be processed; try again later")
+	if errors.Is(err, ErrStore) {
+		WriteError(w, http.StatusServiceUnavailable, ErrorBody{Code: CodeStoreUnavailable, Message: "the payment result could not be recorded; try again later"})
+		return
+	}
+	WriteError(w, http.StatusInternalServerError, ErrorBody{Code: CodeInternalError, Message: "the payment result could not be processed; try again later"})
 }
 
 // redact removes the secrets, and any of extra, from a hook's error text

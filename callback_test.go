@@ -37,12 +37,29 @@ func expectFixed(order string) func(*http.Request) (string, error) {
 	return func(*http.Request) (string, error) { return order, nil }
 }
 
+// fulfilWith returns a Fulfilment running hook, on a fresh MemoryStore
+// unless opts give a store, logging nowhere.
+func fulfilWith(t testing.TB, hook glomo.FulfilFunc, opts ...glomo.FulfilmentOptions) *glomo.Fulfilment {
+	t.Helper()
+	var o glomo.FulfilmentOptions
+	if len(opts) > 0 {
+		o = opts[0]
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	f, err := glomo.NewFulfilment(hook, o)
+	require.NoError(t, err)
+	return f
+}
+
 // newHandler builds a handler with test defaults, changed by mods.
 func newHandler(t testing.TB, mods ...func(*glomo.ResultHandlerOptions)) *glomo.ResultHandler {
 	t.Helper()
 	opts := glomo.ResultHandlerOptions{
 		Secrets:       []string{testSecret, oldSecret},
 		ExpectedOrder: expectFixed(expectedOrder),
+		Fulfilment:    fulfilWith(t, func(context.Context, glomo.PaidOrder) error { return nil }),
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 	}
 	for _, m := range mods {
@@ -398,7 +415,7 @@ func TestResultHandlerRefusesBadInput(t *testing.T) {
 			h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
 				o.Logger = slog.New(slog.NewJSONHandler(&logBuf, &slog.HandlerOptions{Level: slog.LevelDebug}))
 				o.OnResult = func(http.ResponseWriter, *http.Request, glomo.Payment) { called = true }
-				o.Fulfil = func(context.Context, glomo.Payment) error { called = true; return nil }
+				o.Fulfilment = fulfilWith(t, func(context.Context, glomo.PaidOrder) error { called = true; return nil })
 				if tc.opts != nil {
 					tc.opts(o)
 				}
@@ -432,7 +449,8 @@ func assertNoLeak(t *testing.T, s, what string) {
 }
 
 func TestNewResultHandlerConfigErrors(t *testing.T) {
-	good := glomo.ResultHandlerOptions{Secrets: []string{testSecret}, ExpectedOrder: expectFixed(testOrder)}
+	good := glomo.ResultHandlerOptions{Secrets: []string{testSecret}, ExpectedOrder: expectFixed(testOrder),
+		Fulfilment: fulfilWith(t, func(context.Context, glomo.PaidOrder) error { return nil })}
 	tests := []struct {
 		name string
 		mod  func(*glomo.ResultHandlerOptions)
@@ -441,6 +459,7 @@ func TestNewResultHandlerConfigErrors(t *testing.T) {
 		{"no secrets", func(o *glomo.ResultHandlerOptions) { o.Secrets = nil }, glomo.ErrNoSecret},
 		{"empty secret", func(o *glomo.ResultHandlerOptions) { o.Secrets = []string{testSecret, ""} }, glomo.ErrNoSecret},
 		{"no ExpectedOrder", func(o *glomo.ResultHandlerOptions) { o.ExpectedOrder = nil }, nil},
+		{"no Fulfilment", func(o *glomo.ResultHandlerOptions) { o.Fulfilment = nil }, nil},
 		{"negative MaxBodyBytes", func(o *glomo.ResultHandlerOptions) { o.MaxBodyBytes = -1 }, nil},
 		{"relative RedirectURL", func(o *glomo.ResultHandlerOptions) { o.RedirectURL = "done" }, nil},
 		{"unparsable RedirectURL", func(o *glomo.ResultHandlerOptions) { o.RedirectURL = "http://[::1" }, nil},

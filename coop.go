@@ -3,7 +3,10 @@ package glomo
 import (
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync/atomic"
+
+	"github.com/glomokit/glomo/internal/fixhook"
 )
 
 // Header names and the COOP value that keeps the checkout popup working.
@@ -17,17 +20,6 @@ const (
 	// such as Glomo's checkout window, stay connected to it.
 	COOPAllowPopups = "same-origin-allow-popups"
 )
-
-// COOPOptions configures NewCOOP. The zero value is what COOP uses.
-type COOPOptions struct {
-	// Skip reports whether a request keeps the COOP headers the application
-	// writes, untouched. Use it for routes that never show the checkout and
-	// need cross-origin isolation. Default: nil, every request is fixed.
-	Skip func(*http.Request) bool
-	// Logger receives the warning, logged once per process, that a
-	// cross-origin isolated page lost its isolation. Default: slog.Default().
-	Logger *slog.Logger
-}
 
 // COOP is middleware that keeps Glomo's checkout popup connected to the
 // page. When the response's headers are committed (whoever set them, before
@@ -46,31 +38,31 @@ type COOPOptions struct {
 //
 // A page that was cross-origin isolated (COOP same-origin with COEP
 // require-corp or credentialless) loses that isolation; COOP logs a warning
-// once per process. Exempt such routes with COOPOptions.Skip or, per
-// request, with ExemptCOOP.
-func COOP(next http.Handler) http.Handler { return NewCOOP(COOPOptions{})(next) }
-
-// NewCOOP returns the COOP middleware configured by opts.
-func NewCOOP(opts COOPOptions) func(http.Handler) http.Handler {
-	return NewCOOPFixer(opts).Handler
+// once per process. Exempt such routes with WithSkip or, per response,
+// with ExemptCOOP.
+//
+// Options: WithSkip and WithLogger. It panics if opts are invalid, as
+// regexp.MustCompile does; NewCOOP returns the error instead.
+func COOP(opts ...Option) func(http.Handler) http.Handler {
+	return mustMiddleware(fixhook.COOP, opts)
 }
 
-// NewCOOPFixer returns the HeaderFixer behind NewCOOP, for framework
-// adapters that call its Prepare and Fix themselves.
-func NewCOOPFixer(opts COOPOptions) *HeaderFixer {
-	return &HeaderFixer{coop: true, skip: opts.Skip, logger: opts.Logger}
+// NewCOOP is COOP returning a configuration error instead of panicking.
+func NewCOOP(opts ...Option) (func(http.Handler) http.Handler, error) {
+	return middleware(fixhook.COOP, opts)
 }
 
-// ExemptCOOP tells the COOP fix-up of this response (from COOP, NewCOOP or
+// ExemptCOOP tells the COOP fix-up of this response (from COOP or
 // Headers, or a framework adapter's middleware) to leave its
-// Cross-Origin-Opener-Policy headers as the application writes them. Call
-// it from a handler or an inner middleware before the response is written.
-// It reports whether a fix-up was found behind w (through Unwrap chains):
-// every writer there that implements COOPExempter is told.
+// Cross-Origin-Opener-Policy headers as the application writes them; the
+// CSP fix-up still applies. Call it from a handler or an inner middleware
+// before the response is written. It reports whether a fix-up was found
+// behind w (through Unwrap chains): every writer there with a method
+// ExemptCOOP(), as this module's writers have, is told.
 func ExemptCOOP(w http.ResponseWriter) bool {
 	found := false
 	for w != nil {
-		if e, ok := w.(COOPExempter); ok {
+		if e, ok := w.(interface{ ExemptCOOP() }); ok {
 			e.ExemptCOOP()
 			found = true
 		}
@@ -81,14 +73,6 @@ func ExemptCOOP(w http.ResponseWriter) bool {
 		w = u.Unwrap()
 	}
 	return found
-}
-
-// COOPExempter is implemented by the response writers that apply a
-// HeaderFixer, through an embedded COOPExemption: this package's own and
-// those of framework adapters. ExemptCOOP finds them.
-type COOPExempter interface {
-	// ExemptCOOP marks the response as exempt from the COOP fix-up.
-	ExemptCOOP()
 }
 
 // isolationWarned makes the loss-of-isolation warning once per process.
@@ -116,7 +100,7 @@ func fixCOOPHeaders(h http.Header, logger *slog.Logger) {
 // logIsolationLoss warns that rewriting COOP cost the page its cross-origin
 // isolation.
 func logIsolationLoss(logger *slog.Logger, coep string) {
-	logger.Warn("glomo: rewrote Cross-Origin-Opener-Policy same-origin to same-origin-allow-popups on a cross-origin isolated page; the page loses cross-origin isolation (SharedArrayBuffer, precise timers). Exempt routes that need it with COOPOptions.Skip, WithSkip or glomo.ExemptCOOP",
+	logger.Warn("glomo: rewrote Cross-Origin-Opener-Policy same-origin to same-origin-allow-popups on a cross-origin isolated page; the page loses cross-origin isolation (SharedArrayBuffer, precise timers). Exempt routes that need it with WithSkip or glomo.ExemptCOOP",
 		"coep", coep)
 }
 
@@ -136,33 +120,39 @@ func rewriteCOOPField(vals []string) ([]string, bool) {
 
 // RewriteCOOP returns a Cross-Origin-Opener-Policy header value with a
 // same-origin policy replaced by same-origin-allow-popups, keeping its
-// parameters as written, and reports whether it changed anything.
+// parameters as written (same-origin; report-to="coop"), and reports
+// whether it changed anything.
 //
-// Only a value that browsers read as same-origin is rewritten: the header is
-// a structured-field item (RFC 8941), so the token is case-sensitive,
-// whitespace around the value is ignored, and parameters follow the token
-// directly (same-origin;report-to="coop" or same-origin; report-to="coop").
-// A malformed value (SAME-ORIGIN, same-origin ;report-to="coop",
-// "same-origin") means unsafe-none to a browser, which keeps popups
-// connected; it is returned unchanged, as are all other values.
+// The header is a structured-field item (RFC 8941): the token is
+// case-sensitive, whitespace around the value is ignored, and parameters
+// follow the token directly. So only "same-origin", alone or followed by
+// ';', is rewritten. Everything else is returned unchanged: values that
+// already allow popups, and values browsers reject and read as
+// unsafe-none (SAME-ORIGIN, same-origin ;report-to="coop",
+// "same-origin"), which keep popups connected already. A same-origin
+// value whose parameters are malformed is rewritten too; browsers reject
+// it before and after, since its parameters stay as they were.
 func RewriteCOOP(value string) (string, bool) {
-	token, params, ok := parseSFToken(value)
-	if !ok || token != "same-origin" {
+	rest, ok := strings.CutPrefix(trimOWS(value), "same-origin")
+	if !ok || (rest != "" && rest[0] != ';') {
 		return value, false
 	}
-	if params == "" {
-		return COOPAllowPopups, true
-	}
-	return COOPAllowPopups + params, true
+	return COOPAllowPopups + rest, true
 }
 
 // isCrossOriginIsolating reports whether the COEP header fields, together
 // with COOP same-origin, make the page cross-origin isolated. Like COOP,
-// COEP is a structured-field item, read from exactly one field line.
+// COEP is a structured-field item, read from exactly one field line; it
+// only decides whether a warning is logged.
 func isCrossOriginIsolating(coep []string) bool {
 	if len(coep) != 1 {
 		return false
 	}
-	token, _, ok := parseSFToken(coep[0])
-	return ok && (token == "require-corp" || token == "credentialless")
+	token, _, _ := strings.Cut(trimOWS(coep[0]), ";")
+	return token == "require-corp" || token == "credentialless"
+}
+
+// trimOWS removes the spaces and tabs HTTP strips around a field value.
+func trimOWS(s string) string {
+	return strings.Trim(s, " \t")
 }

@@ -25,18 +25,15 @@ func TestRewriteCOOP(t *testing.T) {
 		changed  bool
 	}{
 		{"same-origin", "same-origin-allow-popups", true},
-		// RFC 8941 details that decide whether a browser reads the value
-		// as same-origin at all: a key may start with any lowercase letter,
-		// "a" included; a token value may hold any tchar, "!" included; a
-		// decimal needs a digit before its ".", also after a minus sign.
+		// Parameters are kept as written, whatever they hold.
 		{"same-origin;a=1", "same-origin-allow-popups;a=1", true},
 		{"same-origin;a", "same-origin-allow-popups;a", true},
 		{"same-origin;ab=?1", "same-origin-allow-popups;ab=?1", true},
 		{"same-origin;x=a!b", "same-origin-allow-popups;x=a!b", true},
 		{"same-origin;x=ab!", "same-origin-allow-popups;x=ab!", true},
 		{"same-origin;x=-1.5", "same-origin-allow-popups;x=-1.5", true},
-		{"same-origin;x=-.5", "same-origin;x=-.5", false},
-		{"same-origin;x=-.", "same-origin;x=-.", false},
+		{"same-origin;x=-.5", "same-origin-allow-popups;x=-.5", true},
+		{"same-origin;x=-.", "same-origin-allow-popups;x=-.", true},
 		{"  same-origin\t ", "same-origin-allow-popups", true},
 		{`same-origin; report-to="coop"`, `same-origin-allow-popups; report-to="coop"`, true},
 		{`same-origin;report-to="coop"`, `same-origin-allow-popups;report-to="coop"`, true},
@@ -58,33 +55,38 @@ func TestRewriteCOOP(t *testing.T) {
 		{"same-origin;x=-123456789012.5", "same-origin-allow-popups;x=-123456789012.5", true},
 		{"same-origin;x=1.123", "same-origin-allow-popups;x=1.123", true},
 
-		// Malformed: a browser reads unsafe-none, popups already work.
-		{"same-origin;x=.5", "same-origin;x=.5", false},
-		{"same-origin;x=-", "same-origin;x=-", false},
-		{"same-origin;x=1.2.3", "same-origin;x=1.2.3", false},
-		{`same-origin;x="a\`, `same-origin;x="a\`, false},
-		{"same-origin;x=?", "same-origin;x=?", false},
-		{"same-origin;x=:YQ", "same-origin;x=:YQ", false},
+		// Malformed: a browser reads unsafe-none, popups already work, and
+		// the value is left alone.
 		{"SAME-ORIGIN", "SAME-ORIGIN", false},
 		{"Same-Origin", "Same-Origin", false},
 		{`same-origin ;report-to="coop"`, `same-origin ;report-to="coop"`, false},
 		{`same-origin ; report-to="coop"`, `same-origin ; report-to="coop"`, false},
-		{"same-origin;\treport-to=x", "same-origin;\treport-to=x", false},
-		{`same-origin; Report-To="coop"`, `same-origin; Report-To="coop"`, false},
-		{`same-origin; report-to="coop`, `same-origin; report-to="coop`, false},
-		{`same-origin; report-to="a\x"`, `same-origin; report-to="a\x"`, false},
-		{"same-origin;", "same-origin;", false},
-		{"same-origin;x=", "same-origin;x=", false},
-		{"same-origin;x=?2", "same-origin;x=?2", false},
-		{"same-origin;x=1234567890123456", "same-origin;x=1234567890123456", false},
-		{"same-origin;x=1.2345", "same-origin;x=1.2345", false},
-		{"same-origin;x=1234567890123.5", "same-origin;x=1234567890123.5", false},
-		{"same-origin;x=:aG=k:", "same-origin;x=:aG=k:", false},
-		{"same-origin;x=@123", "same-origin;x=@123", false},
-		{"same-origin;x=:a*b:", "same-origin;x=:a*b:", false},
 		{"same-origin, same-origin", "same-origin, same-origin", false},
 		{`"same-origin"`, `"same-origin"`, false},
 		{"same-origin x", "same-origin x", false},
+
+		// Malformed parameters after same-origin: a browser reads
+		// unsafe-none before and after the rewrite, which keeps the
+		// parameters as written (TestCOOPReadAsChromiumReadsIt checks it).
+		{"same-origin;x=.5", "same-origin-allow-popups;x=.5", true},
+		{"same-origin;x=-", "same-origin-allow-popups;x=-", true},
+		{"same-origin;x=1.2.3", "same-origin-allow-popups;x=1.2.3", true},
+		{`same-origin;x="a\`, `same-origin-allow-popups;x="a\`, true},
+		{"same-origin;x=?", "same-origin-allow-popups;x=?", true},
+		{"same-origin;x=:YQ", "same-origin-allow-popups;x=:YQ", true},
+		{"same-origin;\treport-to=x", "same-origin-allow-popups;\treport-to=x", true},
+		{`same-origin; Report-To="coop"`, `same-origin-allow-popups; Report-To="coop"`, true},
+		{`same-origin; report-to="coop`, `same-origin-allow-popups; report-to="coop`, true},
+		{`same-origin; report-to="a\x"`, `same-origin-allow-popups; report-to="a\x"`, true},
+		{"same-origin;", "same-origin-allow-popups;", true},
+		{"same-origin;x=", "same-origin-allow-popups;x=", true},
+		{"same-origin;x=?2", "same-origin-allow-popups;x=?2", true},
+		{"same-origin;x=1234567890123456", "same-origin-allow-popups;x=1234567890123456", true},
+		{"same-origin;x=1.2345", "same-origin-allow-popups;x=1.2345", true},
+		{"same-origin;x=1234567890123.5", "same-origin-allow-popups;x=1234567890123.5", true},
+		{"same-origin;x=:aG=k:", "same-origin-allow-popups;x=:aG=k:", true},
+		{"same-origin;x=@123", "same-origin-allow-popups;x=@123", true},
+		{"same-origin;x=:a*b:", "same-origin-allow-popups;x=:a*b:", true},
 
 		// Other policies.
 		{"same-origin-allow-popups", "same-origin-allow-popups", false},
@@ -179,9 +181,9 @@ func TestCOOPMiddleware(t *testing.T) {
 			t.Run(tt.name+"/"+where, func(t *testing.T) {
 				var h http.Header
 				if where == "upstream" {
-					h = serveThrough(t, glomo.COOP, tt.set, nil)
+					h = serveThrough(t, glomo.COOP(), tt.set, nil)
 				} else {
-					h = serveThrough(t, glomo.COOP, nil, tt.set)
+					h = serveThrough(t, glomo.COOP(), nil, tt.set)
 				}
 				assert.Equal(t, tt.wantCOOP, h.Values(coop))
 				assert.Equal(t, tt.wantReport, nilIfEmpty(h.Values(ro)))
@@ -225,7 +227,7 @@ func TestCOOPCrossOriginIsolation(t *testing.T) {
 
 	t.Run("rewritten, and the loss of isolation is logged once per process", func(t *testing.T) {
 		glomo.ResetIsolationWarning()
-		mw := glomo.NewCOOP(glomo.COOPOptions{Logger: logger})
+		mw := glomo.COOP(glomo.WithLogger(logger))
 		for i := 0; i < 3; i++ {
 			h := serveThrough(t, mw, nil, isolated)
 			assert.Equal(t, "same-origin-allow-popups", h.Get("Cross-Origin-Opener-Policy"))
@@ -238,7 +240,7 @@ func TestCOOPCrossOriginIsolation(t *testing.T) {
 	t.Run("malformed COEP is not isolating: rewritten silently", func(t *testing.T) {
 		glomo.ResetIsolationWarning()
 		var quiet lockedBuffer
-		mw := glomo.NewCOOP(glomo.COOPOptions{Logger: slog.New(slog.NewTextHandler(&quiet, nil))})
+		mw := glomo.COOP(glomo.WithLogger(slog.New(slog.NewTextHandler(&quiet, nil))))
 		for _, coep := range [][]string{{"Require-Corp"}, {"require-corp", "require-corp"}} {
 			h := serveThrough(t, mw, nil, http.Header{"Cross-Origin-Opener-Policy": {"same-origin"}, "Cross-Origin-Embedder-Policy": coep})
 			assert.Equal(t, "same-origin-allow-popups", h.Get("Cross-Origin-Opener-Policy"))
@@ -249,21 +251,21 @@ func TestCOOPCrossOriginIsolation(t *testing.T) {
 	t.Run("same-origin without COEP is rewritten silently", func(t *testing.T) {
 		glomo.ResetIsolationWarning()
 		var quiet lockedBuffer
-		mw := glomo.NewCOOP(glomo.COOPOptions{Logger: slog.New(slog.NewTextHandler(&quiet, nil))})
+		mw := glomo.COOP(glomo.WithLogger(slog.New(slog.NewTextHandler(&quiet, nil))))
 		h := serveThrough(t, mw, nil, http.Header{"Cross-Origin-Opener-Policy": {"same-origin"}, "Cross-Origin-Embedder-Policy": {"unsafe-none"}})
 		assert.Equal(t, "same-origin-allow-popups", h.Get("Cross-Origin-Opener-Policy"))
 		assert.Empty(t, quiet.String())
 	})
 
 	t.Run("Skip exempts a route", func(t *testing.T) {
-		mw := glomo.NewCOOP(glomo.COOPOptions{Logger: logger, Skip: func(r *http.Request) bool { return r.URL.Path == "/" }})
+		mw := glomo.COOP(glomo.WithLogger(logger), glomo.WithSkip(func(r *http.Request) bool { return r.URL.Path == "/" }))
 		h := serveThrough(t, mw, nil, isolated)
 		assert.Equal(t, "same-origin", h.Get("Cross-Origin-Opener-Policy"))
 	})
 
 	t.Run("ExemptCOOP exempts one response", func(t *testing.T) {
 		var found bool
-		handler := glomo.COOP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		handler := glomo.COOP()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			found = glomo.ExemptCOOP(w)
 			w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
 			w.Header().Set("Cross-Origin-Embedder-Policy", "credentialless")

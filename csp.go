@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+
+	"github.com/glomokit/glomo/internal/fixhook"
 )
 
 // Header names of the two kinds of CSP.
@@ -13,14 +15,15 @@ const (
 	headerCSPReportOnly = "Content-Security-Policy-Report-Only"
 )
 
-// CSPOption configures MergeCSP, NewCSP, CSP, NewHeaders, Headers and
-// SecureOptions. Invalid values are reported by those functions, never
-// written into a header. MergeCSP uses only the source options; each
-// option's doc says where else it applies.
-type CSPOption func(*cspConfig)
+// Option configures the header middleware (COOP, CSP, Headers and their
+// New forms), MergeCSP and SecureOptions. Invalid values are reported by
+// those functions, never written into a header. COOP takes only WithSkip
+// and WithLogger; MergeCSP uses only the source options; each option's
+// doc says where else it applies.
+type Option func(*config)
 
-// cspConfig is what the options set.
-type cspConfig struct {
+// config is what the options set.
+type config struct {
 	script, frame, connect []string // nil: the defaults
 	extra                  []string
 	reportOnly             bool
@@ -32,39 +35,39 @@ type cspConfig struct {
 	errs                   []error
 }
 
-// DefaultCSPCacheSize is how many distinct policies a HeaderFixer keeps
+// DefaultCSPCacheSize is how many distinct policies the CSP middleware keeps
 // merged results for, unless WithCacheSize says otherwise.
 const DefaultCSPCacheSize = 1024
 
 // WithScriptSources replaces the sources merged into the script directives
 // (default: SDKOrigin), for example with a sandbox or test host.
-func WithScriptSources(sources ...string) CSPOption {
-	return func(c *cspConfig) { c.script = nonNil(sources) }
+func WithScriptSources(sources ...string) Option {
+	return func(c *config) { c.script = nonNil(sources) }
 }
 
 // WithFrameSources replaces the sources merged into frame-src (default:
 // SDKOrigin and CheckoutOrigins).
-func WithFrameSources(sources ...string) CSPOption {
-	return func(c *cspConfig) { c.frame = nonNil(sources) }
+func WithFrameSources(sources ...string) Option {
+	return func(c *config) { c.frame = nonNil(sources) }
 }
 
 // WithConnectSources replaces the sources merged into connect-src (default:
 // SDKOrigin and CheckoutOrigins).
-func WithConnectSources(sources ...string) CSPOption {
-	return func(c *cspConfig) { c.connect = nonNil(sources) }
+func WithConnectSources(sources ...string) Option {
+	return func(c *config) { c.connect = nonNil(sources) }
 }
 
 // WithExtraSources adds sources to scripts, frames and connections, on top
 // of the defaults or the replacements above.
-func WithExtraSources(sources ...string) CSPOption {
-	return func(c *cspConfig) { c.extra = append(c.extra, sources...) }
+func WithExtraSources(sources ...string) Option {
+	return func(c *config) { c.extra = append(c.extra, sources...) }
 }
 
 // WithReportOnly merges into Content-Security-Policy-Report-Only as well
 // (SecureOptions: ContentSecurityPolicyReportOnly), so that a report-only
 // policy does not flood the site's reports with Glomo's loads.
-func WithReportOnly() CSPOption {
-	return func(c *cspConfig) { c.reportOnly = true }
+func WithReportOnly() Option {
+	return func(c *config) { c.reportOnly = true }
 }
 
 // WithBaseline sets the policy a response gets, merged, when it carries no
@@ -72,8 +75,8 @@ func WithReportOnly() CSPOption {
 // ContentSecurityPolicy is empty). Without it a response without a policy
 // is left without one. An empty, multi-line or unparsable baseline is an
 // error.
-func WithBaseline(policy string) CSPOption {
-	return func(c *cspConfig) { c.baseline = &policy }
+func WithBaseline(policy string) Option {
+	return func(c *config) { c.baseline = &policy }
 }
 
 // WithNonce gives every request a fresh CSP nonce (128 random bits) or
@@ -82,31 +85,31 @@ func WithBaseline(policy string) CSPOption {
 // is never added where a directive relies on 'unsafe-inline' (a nonce
 // would switch that off), and 'unsafe-inline' is never added. MergeCSP
 // ignores it; SecureOptions adds unrolled/secure's $NONCE.
-func WithNonce() CSPOption {
-	return func(c *cspConfig) { c.nonce = true }
+func WithNonce() Option {
+	return func(c *config) { c.nonce = true }
 }
 
 // WithSkip leaves the responses to the requests it reports true for
 // untouched, for routes that never show the checkout. SecureOptions, whose
 // headers cannot vary per request, reports it as ErrUnsupportedOption.
-func WithSkip(skip func(*http.Request) bool) CSPOption {
-	return func(c *cspConfig) { c.skip = skip }
+func WithSkip(skip func(*http.Request) bool) Option {
+	return func(c *config) { c.skip = skip }
 }
 
 // WithLogger sets where warnings go: what a policy needs that merging
 // cannot fix (logged when a policy is first merged; by SecureOptions, when
 // it is called) and the loss of cross-origin isolation. Default:
 // slog.Default().
-func WithLogger(logger *slog.Logger) CSPOption {
-	return func(c *cspConfig) { c.logger = logger }
+func WithLogger(logger *slog.Logger) Option {
+	return func(c *config) { c.logger = logger }
 }
 
-// WithCacheSize bounds how many distinct policies a HeaderFixer keeps
+// WithCacheSize bounds how many distinct policies the CSP middleware keeps
 // merged results for (default DefaultCSPCacheSize). When full, the cache
 // starts over. Per-request nonces do not make policies distinct. MergeCSP
 // and SecureOptions keep no cache and ignore it.
-func WithCacheSize(n int) CSPOption {
-	return func(c *cspConfig) {
+func WithCacheSize(n int) Option {
+	return func(c *config) {
 		if n < 1 {
 			c.errs = append(c.errs, fmt.Errorf("glomo: cache size %d: must be at least 1", n))
 			return
@@ -126,15 +129,11 @@ func nonNil(s []string) []string {
 // sent as a header.
 var ErrInvalidBaseline = errors.New("glomo: invalid baseline policy")
 
-// ErrUnsupportedOption is returned (wrapped) for an option that the
-// function it is given to cannot honour, such as WithSkip in SecureOptions.
-var ErrUnsupportedOption = errors.New("glomo: option not supported here")
-
-func newCSPConfig(opts []CSPOption) (*cspConfig, error) {
-	c := &cspConfig{cacheSize: DefaultCSPCacheSize}
+func newConfig(opts []Option) (*config, error) {
+	c := &config{cacheSize: DefaultCSPCacheSize}
 	for _, o := range opts {
 		if o == nil {
-			return nil, errors.New("glomo: nil CSPOption")
+			return nil, errors.New("glomo: nil Option")
 		}
 		o(c)
 	}
@@ -144,6 +143,12 @@ func newCSPConfig(opts []CSPOption) (*cspConfig, error) {
 		}
 	}
 	return c, errors.Join(c.errs...)
+}
+
+// setsCSP reports whether c holds an option only the CSP fix-up uses.
+func (c *config) setsCSP() bool {
+	return c.script != nil || c.frame != nil || c.connect != nil || c.extra != nil ||
+		c.reportOnly || c.baseline != nil || c.nonce || c.cacheSize != DefaultCSPCacheSize
 }
 
 func validateBaseline(policy string) error {
@@ -160,7 +165,7 @@ func validateBaseline(policy string) error {
 }
 
 // sources builds the validated sources of each kind.
-func (c *cspConfig) sources(scriptToken string) (mergeSources, error) {
+func (c *config) sources(scriptToken string) (mergeSources, error) {
 	var s mergeSources
 	s.scriptToken = scriptToken
 	var errs []error
@@ -194,8 +199,8 @@ func (c *cspConfig) sources(scriptToken string) (mergeSources, error) {
 // default-src), nowhere a load type is unrestricted, and without copying a
 // source already covered. Everything else is kept as written, and merging
 // a merged policy changes nothing. Invalid options are an error.
-func MergeCSP(policy string, opts ...CSPOption) (string, error) {
-	c, err := newCSPConfig(opts)
+func MergeCSP(policy string, opts ...Option) (string, error) {
+	c, err := newConfig(opts)
 	if err != nil {
 		return "", err
 	}
@@ -207,29 +212,18 @@ func MergeCSP(policy string, opts ...CSPOption) (string, error) {
 	return merged, nil
 }
 
-// NewCSP returns a HeaderFixer that merges Glomo Checkout's sources into
-// every Content-Security-Policy header a response carries when it is
-// committed (and into Content-Security-Policy-Report-Only with
-// WithReportOnly), whether set before the middleware ran or by the handler.
-// It adds no policy where the response had none, unless WithBaseline.
-func NewCSP(opts ...CSPOption) (*HeaderFixer, error) {
-	c, err := newCSPConfig(opts)
-	if err != nil {
-		return nil, err
-	}
-	m, err := newCSPMerger(c)
-	if err != nil {
-		return nil, err
-	}
-	return &HeaderFixer{csp: m, nonce: c.nonce, skip: c.skip, logger: c.logger}, nil
+// CSP is middleware that merges Glomo Checkout's sources into every
+// Content-Security-Policy header a response carries when it is committed
+// (and into Content-Security-Policy-Report-Only with WithReportOnly),
+// whether set before the middleware ran or by the handler. It adds no
+// policy where the response had none, unless WithBaseline. It panics if
+// opts are invalid, as regexp.MustCompile does; NewCSP returns the error
+// instead.
+func CSP(opts ...Option) func(http.Handler) http.Handler {
+	return mustMiddleware(fixhook.CSP, opts)
 }
 
-// CSP is the middleware of NewCSP. It panics if opts are invalid, as
-// regexp.MustCompile does; use NewCSP to get the error instead.
-func CSP(opts ...CSPOption) func(http.Handler) http.Handler {
-	f, err := NewCSP(opts...)
-	if err != nil {
-		panic(err)
-	}
-	return f.Handler
+// NewCSP is CSP returning a configuration error instead of panicking.
+func NewCSP(opts ...Option) (func(http.Handler) http.Handler, error) {
+	return middleware(fixhook.CSP, opts)
 }

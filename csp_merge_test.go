@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/adapter"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -294,32 +295,32 @@ func directiveMap(policy string) map[string][]string {
 func TestMergeCSPOptions(t *testing.T) {
 	tests := []struct {
 		name   string
-		opts   []glomo.CSPOption
+		opts   []glomo.Option
 		policy string
 		want   string
 	}{
 		{"script sources replaced",
-			[]glomo.CSPOption{glomo.WithScriptSources("https://sdk.sandbox.example")},
+			[]glomo.Option{glomo.WithScriptSources("https://sdk.sandbox.example")},
 			"script-src 'self'; frame-src 'self'",
 			"script-src 'self' https://sdk.sandbox.example; frame-src 'self' " + frameAdd},
 		{"frame and connect sources replaced",
-			[]glomo.CSPOption{glomo.WithFrameSources("https://pay.sandbox.example"), glomo.WithConnectSources("https://api.sandbox.example:8443")},
+			[]glomo.Option{glomo.WithFrameSources("https://pay.sandbox.example"), glomo.WithConnectSources("https://api.sandbox.example:8443")},
 			"default-src 'self'",
 			"default-src 'self'; script-src 'self' " + sdk + "; frame-src 'self' https://pay.sandbox.example; connect-src 'self' https://api.sandbox.example:8443"},
 		{"extra sources extend every kind",
-			[]glomo.CSPOption{glomo.WithExtraSources("http://127.0.0.1:9000")},
+			[]glomo.Option{glomo.WithExtraSources("http://127.0.0.1:9000")},
 			"default-src 'self'",
 			"default-src 'self'; script-src 'self' " + sdk + " http://127.0.0.1:9000; frame-src 'self' " + frameAdd + " http://127.0.0.1:9000; connect-src 'self' " + frameAdd + " http://127.0.0.1:9000"},
 		{"empty replacement adds nothing of that kind",
-			[]glomo.CSPOption{glomo.WithScriptSources()},
+			[]glomo.Option{glomo.WithScriptSources()},
 			"script-src 'self'; connect-src 'self'",
 			"script-src 'self'; connect-src 'self' " + frameAdd},
 		{"duplicate sources are added once",
-			[]glomo.CSPOption{glomo.WithExtraSources(sdk, "HTTPS://GLOMOPAY-CHECKOUT-SDK.WEB.APP")},
+			[]glomo.Option{glomo.WithExtraSources(sdk, "HTTPS://GLOMOPAY-CHECKOUT-SDK.WEB.APP")},
 			"script-src 'self'",
 			"script-src 'self' " + sdk},
 		{"WithNonce is ignored by the pure function",
-			[]glomo.CSPOption{glomo.WithNonce()},
+			[]glomo.Option{glomo.WithNonce()},
 			"script-src 'self'",
 			"script-src 'self' " + sdk},
 	}
@@ -343,7 +344,7 @@ func TestInvalidOptionsFailAtConstruction(t *testing.T) {
 	}
 	for _, src := range invalidSources {
 		t.Run("source "+strings.ToValidUTF8(src, "?"), func(t *testing.T) {
-			for _, opt := range []glomo.CSPOption{
+			for _, opt := range []glomo.Option{
 				glomo.WithScriptSources(src), glomo.WithFrameSources(src),
 				glomo.WithConnectSources(src), glomo.WithExtraSources(src),
 			} {
@@ -361,7 +362,7 @@ func TestInvalidOptionsFailAtConstruction(t *testing.T) {
 
 	other := []struct {
 		name string
-		opt  glomo.CSPOption
+		opt  glomo.Option
 		is   error
 	}{
 		{"empty baseline", glomo.WithBaseline(""), glomo.ErrInvalidBaseline},
@@ -385,7 +386,7 @@ func TestInvalidOptionsFailAtConstruction(t *testing.T) {
 	}
 
 	t.Run("limits of the valid options pass", func(t *testing.T) {
-		for name, opt := range map[string]glomo.CSPOption{
+		for name, opt := range map[string]glomo.Option{
 			"cache size one":        glomo.WithCacheSize(1),
 			"baseline with a tab":   glomo.WithBaseline("default-src\t'self'"),
 			"baseline with a tilde": glomo.WithBaseline("default-src https://a.example/~shop/"),
@@ -488,9 +489,9 @@ func TestFixAddsNoReportOnlyHeader(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			f, err := glomo.NewCSP(glomo.WithReportOnly())
+			f, err := adapter.NewCSP(glomo.WithReportOnly())
 			require.NoError(t, err)
-			f.Fix(tt.h, httptest.NewRequest(http.MethodGet, "/", nil))
+			f.Fix(tt.h, httptest.NewRequest(http.MethodGet, "/", nil), nil)
 			assert.NotContains(t, tt.h, headerCSPRO)
 		})
 	}
@@ -518,12 +519,12 @@ func TestCSPWarningOncePerDistinctPolicy(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			var logs lockedBuffer
-			f, err := glomo.NewCSP(glomo.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
+			f, err := adapter.NewCSP(glomo.WithLogger(slog.New(slog.NewTextHandler(&logs, nil))))
 			require.NoError(t, err)
 			r := httptest.NewRequest(http.MethodGet, "/", nil)
 			for i := 0; i < 3; i++ {
 				for _, p := range tt.policies {
-					f.Fix(http.Header{headerCSP: {p}}, r)
+					f.Fix(http.Header{headerCSP: {p}}, r, nil)
 				}
 			}
 			assert.Equal(t, len(tt.policies), strings.Count(logs.String(), "level=WARN"), logs.String())

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/adapter"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"github.com/unrolled/secure"
@@ -24,7 +25,7 @@ const (
 func TestCSPMiddleware(t *testing.T) {
 	tests := []struct {
 		name         string
-		opts         []glomo.CSPOption
+		opts         []glomo.Option
 		upstream     http.Header
 		downstream   http.Header
 		wantCSP      []string
@@ -41,21 +42,21 @@ func TestCSPMiddleware(t *testing.T) {
 			[]string{"script-src 'self' " + sdk, "connect-src " + frameAdd, "img-src 'self'"}, nil},
 		{"no policy: none added", nil, nil, nil, nil, nil},
 		{"no policy with a baseline: the baseline, merged",
-			[]glomo.CSPOption{glomo.WithBaseline("default-src 'self'; object-src 'none'")}, nil, nil,
+			[]glomo.Option{glomo.WithBaseline("default-src 'self'; object-src 'none'")}, nil, nil,
 			[]string{"default-src 'self'; object-src 'none'; script-src 'self' " + sdk + "; frame-src 'self' " + frameAdd + "; connect-src 'self' " + frameAdd}, nil},
 		{"a policy wins over the baseline",
-			[]glomo.CSPOption{glomo.WithBaseline("default-src 'self'")}, nil,
+			[]glomo.Option{glomo.WithBaseline("default-src 'self'")}, nil,
 			http.Header{headerCSP: {"img-src 'self'"}},
 			[]string{"img-src 'self'"}, nil},
 		{"report-only untouched by default", nil, nil,
 			http.Header{headerCSPRO: {"script-src 'self'"}},
 			nil, []string{"script-src 'self'"}},
 		{"report-only merged with WithReportOnly",
-			[]glomo.CSPOption{glomo.WithReportOnly()}, nil,
+			[]glomo.Option{glomo.WithReportOnly()}, nil,
 			http.Header{headerCSPRO: {"script-src 'self'"}, headerCSP: {"frame-src 'none'"}},
 			[]string{"frame-src " + frameAdd}, []string{"script-src 'self' " + sdk}},
 		{"skipped request untouched",
-			[]glomo.CSPOption{glomo.WithSkip(func(r *http.Request) bool { return true })}, nil,
+			[]glomo.Option{glomo.WithSkip(func(r *http.Request) bool { return true })}, nil,
 			http.Header{headerCSP: {"script-src 'self'"}},
 			[]string{"script-src 'self'"}, nil},
 	}
@@ -257,21 +258,21 @@ func TestSecureOptionsThroughSecure(t *testing.T) {
 	tests := []struct {
 		name            string
 		in              secure.Options
-		opts            []glomo.CSPOption
+		opts            []glomo.Option
 		wantCSP, wantRO string
 		wantSecureNonce bool
 	}{
 		{"'%' in the policy, nonce added",
 			secure.Options{ContentSecurityPolicy: "default-src 'self'; report-uri https://r.example/csp?site=a%2Fb"},
-			[]glomo.CSPOption{glomo.WithNonce()},
+			[]glomo.Option{glomo.WithNonce()},
 			"default-src 'self'; report-uri https://r.example/csp?site=a%2Fb; script-src 'self' " + sdk + " 'nonce-NONCE'" + merged, "", true},
 		{"'%' in the report-only policy, nonce added to the policy only",
 			secure.Options{ContentSecurityPolicy: "script-src 'self'", ContentSecurityPolicyReportOnly: "default-src 'self'; report-uri /csp?p=100%25&q=%s%d"},
-			[]glomo.CSPOption{glomo.WithNonce()},
+			[]glomo.Option{glomo.WithNonce()},
 			"script-src 'self' " + sdk + " 'nonce-NONCE'", "default-src 'self'; report-uri /csp?p=100%25&q=%s%d", true},
 		{"'%' in both, nonce added to both",
 			secure.Options{ContentSecurityPolicy: "script-src 'self'; report-uri /a%2F", ContentSecurityPolicyReportOnly: "script-src 'none'; report-uri /b%2F"},
-			[]glomo.CSPOption{glomo.WithNonce(), glomo.WithReportOnly()},
+			[]glomo.Option{glomo.WithNonce(), glomo.WithReportOnly()},
 			"script-src 'self' " + sdk + " 'nonce-NONCE'; report-uri /a%2F", "script-src " + sdk + " 'nonce-NONCE'; report-uri /b%2F", true},
 		{"the site's own $NONCE, no WithNonce",
 			secure.Options{ContentSecurityPolicy: "script-src 'self' $NONCE; report-uri /r?x=%41%%"},
@@ -279,7 +280,7 @@ func TestSecureOptionsThroughSecure(t *testing.T) {
 			"script-src 'self' 'nonce-NONCE' " + sdk + "; report-uri /r?x=%41%%", "", true},
 		{"$NONCE only in the report-only policy; the policy relies on 'unsafe-inline'",
 			secure.Options{ContentSecurityPolicy: "script-src 'unsafe-inline'; report-uri /r?a=%2F", ContentSecurityPolicyReportOnly: "script-src 'self' $NONCE"},
-			[]glomo.CSPOption{glomo.WithNonce(), glomo.WithReportOnly()},
+			[]glomo.Option{glomo.WithNonce(), glomo.WithReportOnly()},
 			"script-src 'unsafe-inline' " + sdk + "; report-uri /r?a=%2F", "script-src 'self' 'nonce-NONCE' " + sdk, true},
 		{"no nonce anywhere: secure does not format",
 			secure.Options{ContentSecurityPolicy: "default-src 'self'; report-uri /r?a=%2F", ContentSecurityPolicyReportOnly: "img-src %"},
@@ -291,7 +292,7 @@ func TestSecureOptionsThroughSecure(t *testing.T) {
 			"script-src 'self' " + sdk + "; report-uri /r?%[1]s", "", true},
 		{"the baseline, when secure has no policy",
 			secure.Options{},
-			[]glomo.CSPOption{glomo.WithNonce(), glomo.WithBaseline("default-src 'self'; report-uri /r?a=%2F")},
+			[]glomo.Option{glomo.WithNonce(), glomo.WithBaseline("default-src 'self'; report-uri /r?a=%2F")},
 			"default-src 'self'; report-uri /r?a=%2F; script-src 'self' " + sdk + " 'nonce-NONCE'" + merged, "", true},
 	}
 	for _, tt := range tests {
@@ -386,7 +387,7 @@ func TestCSPWarnings(t *testing.T) {
 }
 
 func TestFixForAdapters(t *testing.T) {
-	f, err := glomo.NewHeaders(glomo.WithNonce())
+	f, err := adapter.NewHeaders(glomo.WithNonce())
 	require.NoError(t, err)
 	r := f.Prepare(httptest.NewRequest(http.MethodGet, "/", nil))
 	nonce := glomo.Nonce(r.Context())
@@ -398,14 +399,14 @@ func TestFixForAdapters(t *testing.T) {
 	assert.ErrorIs(t, derived.Err(), context.Canceled)
 
 	h := http.Header{headerCSP: {"script-src 'self'"}}
-	f.Fix(h, r)
+	f.Fix(h, r, nil)
 	assert.Equal(t, "script-src 'self' "+sdk+" 'nonce-"+nonce+"'", h.Get(headerCSP))
 	assert.Equal(t, "same-origin-allow-popups", h.Get("Cross-Origin-Opener-Policy"))
 
-	f.Fix(h, r)
+	f.Fix(h, r, nil)
 	assert.Equal(t, "script-src 'self' "+sdk+" 'nonce-"+nonce+"'", h.Get(headerCSP), "fixing twice changes nothing")
 
-	plain, err := glomo.NewCSP()
+	plain, err := adapter.NewCSP()
 	require.NoError(t, err)
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	assert.Same(t, req, plain.Prepare(req), "no nonce, no new request")

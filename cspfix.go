@@ -35,7 +35,7 @@ const (
 	nonceMarkByte   = "\x00"
 )
 
-func newCSPMerger(c *cspConfig) (*cspMerger, error) {
+func newCSPMerger(c *config) (*cspMerger, error) {
 	plain, err := c.sources("")
 	if err != nil {
 		return nil, err

@@ -13,9 +13,9 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func newTestMerger(t testing.TB, opts ...CSPOption) *cspMerger {
+func newTestMerger(t testing.TB, opts ...Option) *cspMerger {
 	t.Helper()
-	c, err := newCSPConfig(opts)
+	c, err := newConfig(opts)
 	require.NoError(t, err)
 	m, err := newCSPMerger(c)
 	require.NoError(t, err)
@@ -26,7 +26,7 @@ func newTestMerger(t testing.TB, opts ...CSPOption) *cspMerger {
 // cached path must equal.
 func directMerge(t testing.TB, policy, nonce string) string {
 	t.Helper()
-	c, err := newCSPConfig(nil)
+	c, err := newConfig(nil)
 	require.NoError(t, err)
 	token := ""
 	if nonce != "" {

@@ -37,7 +37,7 @@ func ExampleCOOP() {
 		w.Header().Set("Cross-Origin-Opener-Policy", `same-origin; report-to="coop"`)
 	})
 	rec := httptest.NewRecorder()
-	glomo.COOP(page).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	glomo.COOP()(page).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
 	fmt.Println(rec.Header().Get("Cross-Origin-Opener-Policy"))
 	// Output: same-origin-allow-popups; report-to="coop"
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"time"
 
 	"github.com/glomokit/glomo"
 	"github.com/glomokit/glomo/glomotest"
@@ -40,14 +41,15 @@ func ExampleNewResultHandler() {
 		}
 		return "", glomo.ErrNoExpectedOrder
 	}
+	fulfilment := glomo.MustNewFulfilment(func(ctx context.Context, o glomo.PaidOrder) error {
+		fmt.Println("fulfilling", o.OrderID, o.PaymentID, "after the", o.Proof)
+		return nil
+	}, glomo.FulfilmentOptions{})
 	h, err := glomo.NewResultHandler(glomo.ResultHandlerOptions{
 		Secrets:       []string{"sk_test_current"},
 		ExpectedOrder: sessionOrder,
-		Fulfil: func(ctx context.Context, p glomo.Payment) error {
-			fmt.Println("fulfilling", p.OrderID, p.PaymentID)
-			return nil
-		},
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil)),
+		Fulfilment:    fulfilment,
+		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 	})
 	if err != nil {
 		panic(err) // a configuration error, caught at start-up
@@ -67,15 +69,17 @@ func ExampleNewResultHandler() {
 		fmt.Print(rec.Code, " ", rec.Body.String())
 	}
 	// Output:
-	// fulfilling order_1 payt_1
+	// fulfilling order_1 payt_1 after the post
 	// 200 {"outcome":"success","orderId":"order_1","paymentId":"payt_1","status":"success","source":"post"}
 	// 200 {"outcome":"success","orderId":"order_1","paymentId":"payt_1","status":"success","source":"post","duplicate":true}
 }
 
 func ExamplePaymentFromContext() {
+	fulfilment := glomo.MustNewFulfilment(func(context.Context, glomo.PaidOrder) error { return nil }, glomo.FulfilmentOptions{})
 	h := glomo.MustNewResultHandler(glomo.ResultHandlerOptions{
 		Secrets:       []string{"sk_test_current"},
 		ExpectedOrder: func(*http.Request) (string, error) { return "order_1", nil },
+		Fulfilment:    fulfilment,
 		Logger:        slog.New(slog.NewTextHandler(io.Discard, nil)),
 		// OnResult may hand over to any handler; it finds the result in
 		// the request context.
@@ -93,10 +97,16 @@ func ExamplePaymentFromContext() {
 }
 
 func ExampleNewMemoryStore() {
-	store := glomo.NewMemoryStore(1000, 0) // default ttl
+	store := glomo.NewMemoryStore(1000, 0) // the default retention
 	ctx := context.Background()
-	first, _ := store.Claim(ctx, "order_1|payt_1")
-	second, _ := store.Claim(ctx, "order_1|payt_1")
-	fmt.Println(first, second)
-	// Output: true false
+	key := glomo.StoreKey("order", "order_1")
+	first, _ := store.Claim(ctx, key, time.Minute)
+	second, _ := store.Claim(ctx, key, time.Minute)
+	fmt.Println(first.State, second.State)
+	_ = store.Done(ctx, key, first.Token)
+	third, _ := store.Claim(ctx, key, time.Minute)
+	fmt.Println(third.State)
+	// Output:
+	// acquired in_progress
+	// done
 }

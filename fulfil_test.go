@@ -20,62 +20,6 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-func TestMemoryStoreClaimReleaseDone(t *testing.T) {
-	ctx := context.Background()
-	s := glomo.NewMemoryStore(10, 0)
-
-	ok, err := s.Claim(ctx, "a")
-	require.NoError(t, err)
-	assert.True(t, ok, "first claim")
-	ok, _ = s.Claim(ctx, "a")
-	assert.False(t, ok, "claim while claimed")
-
-	require.NoError(t, s.Release(ctx, "a"))
-	ok, _ = s.Claim(ctx, "a")
-	assert.True(t, ok, "claim after release")
-
-	require.NoError(t, s.Done(ctx, "a"))
-	require.NoError(t, s.Release(ctx, "a"), "release after done is a no-op")
-	ok, _ = s.Claim(ctx, "a")
-	assert.False(t, ok, "claim after done")
-
-	ok, _ = s.Claim(ctx, "b")
-	assert.True(t, ok, "other keys are independent")
-}
-
-func TestMemoryStoreIsBounded(t *testing.T) {
-	ctx := context.Background()
-	s := glomo.NewMemoryStore(3, 0)
-	for i := 0; i < 10; i++ {
-		ok, err := s.Claim(ctx, fmt.Sprint(i))
-		require.NoError(t, err)
-		require.True(t, ok)
-		require.NoError(t, s.Done(ctx, fmt.Sprint(i)))
-		assert.LessOrEqual(t, s.Len(), 3)
-	}
-	ok, _ := s.Claim(ctx, "9")
-	assert.False(t, ok, "the newest entries are kept")
-	ok, _ = s.Claim(ctx, "0")
-	assert.True(t, ok, "the oldest entry was evicted")
-}
-
-func TestMemoryStoreConcurrentClaims(t *testing.T) {
-	s := glomo.NewMemoryStore(100, 0)
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	for i := 0; i < 64; i++ {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if ok, _ := s.Claim(context.Background(), "k"); ok {
-				wins.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	assert.Equal(t, int32(1), wins.Load())
-}
-
 // TestResultHandlerFulfilsOnceUnderDuplicates sends the same success by
 // redirect, by JSON post and by form post, 50 times each, concurrently, to
 // a real server: Fulfil must run exactly once.
@@ -83,11 +27,11 @@ func TestResultHandlerFulfilsOnceUnderDuplicates(t *testing.T) {
 	var runs atomic.Int32
 	release := make(chan struct{})
 	h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
-		o.Fulfil = func(ctx context.Context, p glomo.Payment) error {
+		o.Fulfilment = fulfilWith(t, func(ctx context.Context, o glomo.PaidOrder) error {
 			runs.Add(1)
 			<-release // hold the claim so the duplicates really overlap
 			return nil
-		}
+		})
 	})
 	srv := httptest.NewServer(h)
 	defer srv.Close()
@@ -171,14 +115,14 @@ func TestResultHandlerFulfilErrorReleasesClaim(t *testing.T) {
 	var runs atomic.Int32
 	fail := true
 	h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
-		o.Fulfil = func(ctx context.Context, p glomo.Payment) error {
+		o.Fulfilment = fulfilWith(t, func(ctx context.Context, p glomo.PaidOrder) error {
 			runs.Add(1)
-			assert.Equal(t, glomo.OutcomeSuccess, p.Outcome)
+			assert.Equal(t, glomo.ProofPost, p.Proof)
 			if fail {
 				return errors.New("warehouse down; key " + testSecret)
 			}
 			return nil
-		}
+		})
 	})
 	body, _ := json.Marshal(glomotest.SignedSuccess(testOrder, testPayment, testSecret))
 
@@ -206,7 +150,7 @@ func TestResultHandlerFulfilErrorReleasesClaim(t *testing.T) {
 // releaseFailingStore is a MemoryStore whose Release fails.
 type releaseFailingStore struct{ *glomo.MemoryStore }
 
-func (releaseFailingStore) Release(context.Context, string) error {
+func (releaseFailingStore) Release(context.Context, string, string) error {
 	return errors.New("redis: connection reset")
 }
 
@@ -216,7 +160,7 @@ func (releaseFailingStore) Release(context.Context, string) error {
 func TestResultHandlerFulfilErrorIsLogged(t *testing.T) {
 	for _, tc := range []struct {
 		name    string
-		store   glomo.FulfilStore
+		store   glomo.Store
 		wantErr string
 	}{
 		{"claim released", glomo.NewMemoryStore(0, 0), "warehouse down; key [redacted]"},
@@ -226,11 +170,10 @@ func TestResultHandlerFulfilErrorIsLogged(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			var logBuf strings.Builder
 			h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
-				o.Store = tc.store
 				o.Logger = slog.New(slog.NewJSONHandler(&logBuf, nil))
-				o.Fulfil = func(context.Context, glomo.Payment) error {
+				o.Fulfilment = fulfilWith(t, func(context.Context, glomo.PaidOrder) error {
 					return errors.New("warehouse down; key " + testSecret)
-				}
+				}, glomo.FulfilmentOptions{Store: tc.store})
 			})
 			body, _ := json.Marshal(glomotest.SignedSuccess(testOrder, testPayment, testSecret))
 			rec := httptest.NewRecorder()
@@ -252,7 +195,7 @@ func TestResultHandlerFulfilErrorIsLogged(t *testing.T) {
 func TestResultHandlerFulfilOnlyOnSuccess(t *testing.T) {
 	var runs atomic.Int32
 	h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
-		o.Fulfil = func(context.Context, glomo.Payment) error { runs.Add(1); return nil }
+		o.Fulfilment = fulfilWith(t, func(context.Context, glomo.PaidOrder) error { runs.Add(1); return nil })
 	})
 	for _, req := range []*http.Request{
 		getReq("status=failed&orderId=" + testOrder + "&paymentId=" + testPayment + "&signature=" + sig(testOrder, testPayment, "failed", testSecret)),
@@ -267,30 +210,39 @@ func TestResultHandlerFulfilOnlyOnSuccess(t *testing.T) {
 	assert.Zero(t, runs.Load())
 }
 
-// failingStore is a FulfilStore whose Claim fails, like an unreachable Redis.
+// failingStore is a Store whose every call fails, like an unreachable Redis.
 type failingStore struct{}
 
-func (failingStore) Claim(context.Context, string) (bool, error) {
-	return false, errors.New("redis: connection refused")
+func (failingStore) Claim(context.Context, string, time.Duration) (glomo.Claim, error) {
+	return glomo.Claim{}, errors.New("redis: connection refused")
 }
-func (failingStore) Release(context.Context, string) error { return nil }
-func (failingStore) Done(context.Context, string) error    { return nil }
+func (failingStore) Release(context.Context, string, string) error {
+	return errors.New("redis: connection refused")
+}
+func (failingStore) Done(context.Context, string, string) error {
+	return errors.New("redis: connection refused")
+}
 
-func TestResultHandlerStoreErrorIsGeneric500(t *testing.T) {
+func TestResultHandlerStoreErrorIs503(t *testing.T) {
 	h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
-		o.Store = failingStore{}
-		o.Fulfil = func(context.Context, glomo.Payment) error { t.Error("Fulfil ran without a claim"); return nil }
+		o.Fulfilment = fulfilWith(t, func(context.Context, glomo.PaidOrder) error {
+			t.Error("the hook ran without a claim")
+			return nil
+		}, glomo.FulfilmentOptions{Store: failingStore{}})
 	})
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, getReq(okQuery().Encode()))
-	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.Equal(t, http.StatusServiceUnavailable, rec.Code)
+	var eb glomo.ErrorBody
+	require.NoError(t, json.Unmarshal(rec.Body.Bytes(), &eb))
+	assert.Equal(t, glomo.CodeStoreUnavailable, eb.Code)
 	assert.NotContains(t, rec.Body.String(), "redis")
 }
 
 func TestResultHandlerFulfilContextOutlivesRequest(t *testing.T) {
 	var ctxErr error
 	h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
-		o.Fulfil = func(ctx context.Context, p glomo.Payment) error { ctxErr = ctx.Err(); return nil }
+		o.Fulfilment = fulfilWith(t, func(ctx context.Context, p glomo.PaidOrder) error { ctxErr = ctx.Err(); return nil })
 	})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel() // the buyer closed the tab
@@ -386,14 +338,15 @@ func TestResultHandlerConfirmIgnoresUnsignedPaymentID(t *testing.T) {
 // One order is fulfilled once, whichever way its success arrives: signed,
 // confirmed server-side, or unsigned with a payment id the browser made up.
 func TestResultHandlerFulfilsOncePerOrder(t *testing.T) {
-	var fulfilled, results []glomo.Payment
+	var fulfilled []glomo.PaidOrder
+	var results []glomo.Payment
 	rc := &recordingConfirm{c: glomo.Confirmation{Outcome: glomo.OutcomeSuccess, Status: "paid"}}
 	h := newHandler(t, func(o *glomo.ResultHandlerOptions) {
 		o.Confirm = rc.confirm
-		o.Fulfil = func(_ context.Context, p glomo.Payment) error {
+		o.Fulfilment = fulfilWith(t, func(_ context.Context, p glomo.PaidOrder) error {
 			fulfilled = append(fulfilled, p)
 			return nil
-		}
+		})
 		o.OnResult = func(w http.ResponseWriter, _ *http.Request, p glomo.Payment) {
 			results = append(results, p)
 			w.WriteHeader(http.StatusNoContent)
@@ -417,5 +370,6 @@ func TestResultHandlerFulfilsOncePerOrder(t *testing.T) {
 	}
 	require.Len(t, fulfilled, 1)
 	assert.Equal(t, testPayment, fulfilled[0].PaymentID)
+	assert.Equal(t, glomo.ProofPost, fulfilled[0].Proof)
 	assert.Equal(t, []string{"", "", ""}, rc.payments, "unsigned payment ids reached Confirm")
 }

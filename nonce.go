@@ -35,7 +35,7 @@ const nonceSourcePrefix = "'nonce-"
 
 // Nonce returns the CSP nonce of the request whose context is ctx, for the
 // nonce attribute of the inline <script type="module"> that starts the
-// checkout: the one a HeaderFixer made with WithNonce added to the policy,
+// checkout: the one the middleware made with WithNonce added to the policy,
 // else the one unrolled/secure made, else "" (the middleware is missing or
 // has no WithNonce, and the page must not rely on a nonce).
 //

@@ -3,6 +3,7 @@ package glomo
 import (
 	"context"
 	"encoding"
+	"fmt"
 )
 
 // Source says how a payment result reached the server.
@@ -32,9 +33,34 @@ func (s Source) String() string {
 // MarshalText encodes the source as its String form, so JSON shows a word.
 func (s Source) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
 
+// UnmarshalText decodes the words MarshalText writes; "unknown" is the
+// zero Source. Any other word is an error.
+func (s *Source) UnmarshalText(text []byte) error {
+	for _, v := range []Source{0, SourceRedirect, SourcePost} {
+		if string(text) == v.String() {
+			*s = v
+			return nil
+		}
+	}
+	return fmt.Errorf("glomo: unknown source %q", text)
+}
+
 // MarshalText encodes the outcome as its String form, so JSON shows a word
 // such as "success" rather than a number.
 func (o Outcome) MarshalText() ([]byte, error) { return []byte(o.String()), nil }
+
+// UnmarshalText decodes the words MarshalText writes, so that a client
+// can decode the handler's answers into a Payment. Any other word is an
+// error.
+func (o *Outcome) UnmarshalText(text []byte) error {
+	for v := OutcomeUnknown; v <= OutcomePending; v++ {
+		if string(text) == v.String() {
+			*o = v
+			return nil
+		}
+	}
+	return fmt.Errorf("glomo: unknown outcome %q", text)
+}
 
 // Payment is a classified payment result, as the [ResultHandler] hands it
 // to the merchant's code. Only Outcome says what may be trusted: the other
@@ -70,15 +96,18 @@ type Payment struct {
 	// hook (a server-side look-up) rather than from a signature.
 	ConfirmedServerSide bool `json:"confirmedServerSide,omitempty"`
 	// Duplicate is true for a verified success whose fulfilment another
-	// delivery (the redirect, the post or a reload) had already claimed, so
-	// Fulfil did not run for this request.
+	// proof (the redirect, the post, a reload, a webhook) had already
+	// claimed or completed, so the hook did not run for this request.
 	Duplicate bool `json:"duplicate,omitempty"`
 }
 
-// Outcome and Source render as words in JSON and in slog's JSON output.
+// Outcome and Source render as words in JSON and in slog's JSON output,
+// and decode from them.
 var (
-	_ encoding.TextMarshaler = Outcome(0)
-	_ encoding.TextMarshaler = Source(0)
+	_ encoding.TextMarshaler   = Outcome(0)
+	_ encoding.TextMarshaler   = Source(0)
+	_ encoding.TextUnmarshaler = (*Outcome)(nil)
+	_ encoding.TextUnmarshaler = (*Source)(nil)
 )
 
 type paymentKey struct{}

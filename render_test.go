@@ -87,7 +87,7 @@ func TestResultHandlerLogsNoSecrets(t *testing.T) {
 	})
 	fulfilFails := newHandler(t, func(o *glomo.ResultHandlerOptions) {
 		o.Logger = logger
-		o.Fulfil = func(context.Context, glomo.Payment) error { return leaky }
+		o.Fulfilment = fulfilWith(t, func(context.Context, glomo.PaidOrder) error { return leaky })
 	})
 	orderFails := newHandler(t, func(o *glomo.ResultHandlerOptions) {
 		o.Logger = logger

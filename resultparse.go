@@ -10,28 +10,6 @@ import (
 	"net/url"
 )
 
-// Error codes the ResultHandler writes in ErrorBody.Code. They are stable:
-// merchants' front ends may switch on them.
-const (
-	CodeMethodNotAllowed     = "method_not_allowed"
-	CodeBodyTooLarge         = "body_too_large"
-	CodeUnsupportedMediaType = "unsupported_media_type"
-	CodeMalformedQuery       = "malformed_query"
-	CodeMalformedJSON        = "malformed_json"
-	CodeMalformedForm        = "malformed_form"
-	CodeRepeatedParameter    = "repeated_parameter"
-	CodeMissingParameter     = "missing_parameter"
-	CodeInvalidParameter     = "invalid_parameter"
-	CodeUnknownEvent         = "unknown_event"
-	CodeUnknownOrder         = "unknown_order"
-	CodeOrderMismatch        = "order_mismatch"
-	CodeMalformedSignature   = "malformed_signature"
-	CodeSignatureMismatch    = "signature_mismatch"
-	// CodeInternalError is the only code sent with a 5xx status: a hook
-	// or the store failed. The message never says why; the log does.
-	CodeInternalError = "internal_error"
-)
-
 // Event names of the SDK, accepted in the optional "event" field of a post.
 const (
 	EventPaymentSuccess        = "payment.success"

@@ -40,8 +40,8 @@ const secureNonce = "$NONCE"
 // Use it when secure writes the site's only policy. When handlers or other
 // middleware set policies too, wrap with Headers instead: it fixes every
 // header at commit time, whoever wrote it.
-func SecureOptions(o secure.Options, opts ...CSPOption) (secure.Options, error) {
-	c, err := newCSPConfig(opts)
+func SecureOptions(o secure.Options, opts ...Option) (secure.Options, error) {
+	c, err := newConfig(opts)
 	if err != nil {
 		return o, err
 	}

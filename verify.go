@@ -7,29 +7,32 @@ import (
 	"errors"
 	"strings"
 	"sync"
+
+	"github.com/glomokit/glomo/internal/hexmac"
 )
 
-// Errors returned by [Verify]. Test for them with [errors.Is]: the returned
-// error may wrap one of them with the name of the offending field. None of
-// them ever contains the signature or a secret.
+// Errors of signature verification, returned by [Verify] and by package
+// webhook's Verify. Test for them with [errors.Is]: the returned error may
+// wrap one of them with the name of the offending field. None of them ever
+// contains the signature or a secret.
 var (
 	// ErrSignatureMismatch means the signature is well formed but no
 	// configured secret produces it for these fields.
 	ErrSignatureMismatch = errors.New("glomo: signature does not match")
+	// ErrMissingSignature means there was no signature at all, such as a
+	// webhook without its X-Glomopay-Signature header.
+	ErrMissingSignature = errors.New("glomo: missing signature")
 	// ErrMalformedSignature means the signature is not 64 hexadecimal
-	// characters (32 bytes), so it cannot be a Glomo checkout signature.
+	// characters (32 bytes), so it cannot be a Glomo signature.
 	ErrMalformedSignature = errors.New("glomo: malformed signature")
 	// ErrMissingField means the order id, payment id or status is empty or
 	// contains the "|" separator. A separator inside a field would let
 	// different field values produce the same signed message.
 	ErrMissingField = errors.New("glomo: missing or invalid field")
-	// ErrNoSecret means no non-empty secret key was given. An empty key
-	// never matches: an HMAC keyed with "" proves nothing.
+	// ErrNoSecret means no non-empty secret was given. An empty key never
+	// matches: an HMAC keyed with "" proves nothing.
 	ErrNoSecret = errors.New("glomo: no secret key")
 )
-
-// signatureSize is the size of an HMAC-SHA256 in bytes.
-const signatureSize = sha256.Size
 
 // invalidFieldError names the field that made Verify fail, without its value.
 type invalidFieldError struct {
@@ -101,8 +104,8 @@ func Verify(orderID, paymentID, status, signature string, secrets ...string) err
 	}
 	// Decoding into an array keeps the hot path free of allocations; a
 	// signature of the wrong length is rejected before any HMAC work.
-	var want [signatureSize]byte
-	if !decodeHex(want[:], signature) {
+	var want [hexmac.Size]byte
+	if !hexmac.Decode(&want, signature) {
 		return ErrMalformedSignature
 	}
 
@@ -141,36 +144,6 @@ var scratchPool = sync.Pool{New: func() any {
 	return &scratch{
 		msg: make([]byte, 0, 128),
 		key: make([]byte, 0, 64),
-		sum: make([]byte, 0, signatureSize),
+		sum: make([]byte, 0, hexmac.Size),
 	}
 }}
-
-// decodeHex decodes s, in either case, into dst and reports whether s was
-// exactly 2*len(dst) hex digits. It works on the string directly so that no
-// []byte copy of the signature is made.
-func decodeHex(dst []byte, s string) bool {
-	if len(s) != 2*len(dst) {
-		return false
-	}
-	for i := range dst {
-		hi, ok1 := fromHexChar(s[2*i])
-		lo, ok2 := fromHexChar(s[2*i+1])
-		if !ok1 || !ok2 {
-			return false
-		}
-		dst[i] = hi<<4 | lo
-	}
-	return true
-}
-
-func fromHexChar(c byte) (byte, bool) {
-	switch {
-	case '0' <= c && c <= '9':
-		return c - '0', true
-	case 'a' <= c && c <= 'f':
-		return c - 'a' + 10, true
-	case 'A' <= c && c <= 'F':
-		return c - 'A' + 10, true
-	}
-	return 0, false
-}

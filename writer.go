@@ -16,7 +16,7 @@ type (
 	bufioReadWriter = bufio.ReadWriter
 )
 
-// commitWriter wraps a ResponseWriter so that a HeaderFixer sees the final
+// commitWriter wraps a ResponseWriter so that a fixer sees the final
 // header map exactly once, just before it goes on the wire: at the first
 // WriteHeader (other than 1xx informational), Write, WriteString, ReadFrom or
 // Flush, or when the handler returns without writing (see finish).
@@ -29,17 +29,20 @@ type (
 type commitWriter struct {
 	rw        http.ResponseWriter
 	req       *http.Request
-	fix       *HeaderFixer
+	fix       *fixer
 	committed bool
-	// COOPExemption is set by ExemptCOOP: the response keeps the COOP
-	// headers the application wrote. Every variant has its method.
-	COOPExemption
+	// keepCOOP is set by ExemptCOOP: the response keeps the COOP headers
+	// the application wrote. Every variant has the method.
+	keepCOOP bool
 }
+
+// ExemptCOOP marks the response exempt from the COOP fix-up.
+func (w *commitWriter) ExemptCOOP() { w.keepCOOP = true }
 
 func (w *commitWriter) commitOnce() {
 	if !w.committed {
 		w.committed = true
-		w.FixHeaders(w.fix, w.rw.Header(), w.req)
+		w.fix.Fix(w.rw.Header(), w.req, w.keepCOOP)
 	}
 }
 
@@ -139,7 +142,7 @@ func canFlush(rw http.ResponseWriter) bool {
 // serveCommitted runs next with w wrapped so that fix sees the headers when
 // they are committed. finish is deferred so that when next panics, a
 // recoverer outside (chi's Recoverer, say) writes its 500 with fixed headers.
-func serveCommitted(fix *HeaderFixer, w http.ResponseWriter, r *http.Request, next http.Handler) {
+func serveCommitted(fix *fixer, w http.ResponseWriter, r *http.Request, next http.Handler) {
 	cw := &commitWriter{rw: w, req: r, fix: fix}
 	defer cw.finish()
 	next.ServeHTTP(cw.variant(), r)

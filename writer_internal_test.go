@@ -68,7 +68,7 @@ func (f *fullWriter) CloseNotify() <-chan bool {
 }
 
 func TestWriterVariantsForward(t *testing.T) {
-	fix := &HeaderFixer{coop: true}
+	fix := &fixer{coop: true}
 	tests := []struct {
 		name      string
 		use       func(w http.ResponseWriter)

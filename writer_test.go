@@ -302,7 +302,7 @@ func TestWrapperKeepsRecorderInterfaces(t *testing.T) {
 }
 
 func TestNestedMiddlewareIsIdempotent(t *testing.T) {
-	handler := glomo.Headers()(glomo.CSP()(glomo.COOP(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	handler := glomo.Headers()(glomo.CSP()(glomo.COOP()(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		setSiteHeaders(w)
 	}))))
 	rec := httptest.NewRecorder()

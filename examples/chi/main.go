@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/glomokit/glomo"
 	glomochi "github.com/glomokit/glomo/adapters/chi"
 	"github.com/glomokit/glomo/examples/internal/demo"
 	"github.com/glomokit/glomo/examples/internal/shop"
@@ -34,10 +35,10 @@ func router(s *shop.Shop) (http.Handler, error) {
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer, h.Headers.Handler)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
-		demo.WriteError(w, http.StatusNotFound, demo.NotFound)
+		glomo.WriteError(w, http.StatusNotFound, demo.NotFound)
 	})
 	r.MethodNotAllowed(func(w http.ResponseWriter, _ *http.Request) {
-		demo.WriteError(w, http.StatusMethodNotAllowed, demo.MethodNotAllowed)
+		glomo.WriteError(w, http.StatusMethodNotAllowed, demo.MethodNotAllowed)
 	})
 	for _, rt := range s.Pages() {
 		path := rt.Path

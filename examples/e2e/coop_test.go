@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/chromedp/chromedp"
@@ -16,11 +17,14 @@ import (
 )
 
 // TestCOOPReadAsChromiumReadsIt serves each Cross-Origin-Opener-Policy
-// value with Cross-Origin-Embedder-Policy: require-corp, and asks Chromium
-// whether the page is cross-origin isolated, which it is exactly when it
-// read the value as same-origin. glomo.RewriteCOOP must rewrite exactly
-// those values: rewriting one Chromium reads as unsafe-none would isolate
-// a page that was not, and missing one would leave the popup severed.
+// value, as written and as glomo.RewriteCOOP rewrites it, with
+// Cross-Origin-Embedder-Policy: require-corp, and asks Chromium whether
+// the page is cross-origin isolated, which it is exactly when it read the
+// value as same-origin, the policy that severs the checkout popup.
+// RewriteCOOP must rewrite every value Chromium reads as same-origin, and
+// Chromium must never read a rewritten value as same-origin. A value it
+// reads otherwise may be rewritten only when it starts with same-origin
+// and ';' (malformed parameters, read as unsafe-none before and after).
 func TestCOOPReadAsChromiumReadsIt(t *testing.T) {
 	chromium := requireChromium(t)
 	require.NoError(t, startBrowser(chromium))
@@ -72,7 +76,11 @@ func TestCOOPReadAsChromiumReadsIt(t *testing.T) {
 			http.NotFound(w, r)
 			return
 		}
-		w.Header()["Cross-Origin-Opener-Policy"] = []string{values[i]}
+		v := values[i]
+		if r.URL.Query().Has("rewritten") {
+			v, _ = glomo.RewriteCOOP(v)
+		}
+		w.Header()["Cross-Origin-Opener-Policy"] = []string{v}
 		w.Header()["Cross-Origin-Embedder-Policy"] = []string{"require-corp"}
 		fmt.Fprint(w, "<!doctype html><title>COOP</title>")
 	}))
@@ -82,13 +90,24 @@ func TestCOOPReadAsChromiumReadsIt(t *testing.T) {
 	defer cancelTab()
 	ctx, cancel := context.WithTimeout(tab, testTimeout)
 	defer cancel()
+	readsSameOrigin := func(t *testing.T, query string) bool {
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(srv.URL+"/?"+query)))
+		isolated, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("self.crossOriginIsolated"))
+		require.NoError(t, err)
+		return isolated
+	}
 	for i, v := range values {
 		t.Run(strconv.Quote(v), func(t *testing.T) {
-			require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(fmt.Sprintf("%s/?i=%d", srv.URL, i))))
-			isolated, err := chromedp.Run(ctx, chromedp.Evaluate[bool]("self.crossOriginIsolated"))
-			require.NoError(t, err)
+			before := readsSameOrigin(t, fmt.Sprintf("i=%d", i))
+			after := readsSameOrigin(t, fmt.Sprintf("i=%d&rewritten", i))
 			_, rewritten := glomo.RewriteCOOP(v)
-			assert.Equal(t, isolated, rewritten, "Chromium read same-origin: %v; RewriteCOOP rewrote: %v", isolated, rewritten)
+			assert.False(t, after, "Chromium reads the rewritten value as same-origin: the popup would be severed")
+			if before {
+				assert.True(t, rewritten, "Chromium reads same-origin, RewriteCOOP left it")
+			} else if rewritten {
+				assert.True(t, strings.HasPrefix(strings.TrimLeft(v, " \t"), "same-origin;"),
+					"RewriteCOOP changed a value Chromium does not read as same-origin")
+			}
 		})
 	}
 }

@@ -7,7 +7,6 @@ package demo
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -21,7 +20,9 @@ import (
 	"time"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/adapter"
 	"github.com/glomokit/glomo/examples/internal/shop"
+	"github.com/glomokit/glomo/webhook"
 )
 
 // DefaultAddr is where a demo listens without -addr or ADDR.
@@ -128,13 +129,13 @@ func Run(ctx context.Context, name string, router Router, args []string, getenv 
 // shop's configuration.
 type Handlers struct {
 	// Headers is the COOP and CSP fix-up for every page.
-	Headers *glomo.HeaderFixer
+	Headers *adapter.Fixer
 	// Results answers the callbackUrl redirect and the page's posted result.
 	Results *glomo.ResultHandler
 	// Webhooks is glomo's webhook handler when the shop has a webhook
 	// secret; otherwise nil, and WebhooksDisabled answers 503
 	// webhooks_disabled, as the net/http version does.
-	Webhooks         *glomo.WebhookHandler
+	Webhooks         *webhook.Handler
 	WebhooksDisabled http.Handler
 }
 
@@ -142,7 +143,7 @@ type Handlers struct {
 func NewHandlers(s *shop.Shop) (Handlers, error) {
 	var h Handlers
 	var err error
-	if h.Headers, err = glomo.NewHeaders(s.HeaderOptions()...); err != nil {
+	if h.Headers, err = adapter.NewHeaders(s.HeaderOptions()...); err != nil {
 		return h, err
 	}
 	if h.Results, err = glomo.NewResultHandler(s.ResultHandlerOptions()); err != nil {
@@ -156,7 +157,7 @@ func NewHandlers(s *shop.Shop) (Handlers, error) {
 			}
 		}
 	}
-	h.Webhooks, err = glomo.NewWebhookHandler(s.WebhookOptions())
+	h.Webhooks, err = webhook.NewHandler(s.WebhookOptions())
 	return h, err
 }
 
@@ -166,13 +167,3 @@ var (
 	NotFound         = glomo.ErrorBody{Code: "not_found", Message: "no such page"}
 	MethodNotAllowed = glomo.ErrorBody{Code: "method_not_allowed", Message: "use a method in the Allow header"}
 )
-
-// WriteError writes body as JSON with status, for net/http routers.
-func WriteError(w http.ResponseWriter, status int, body glomo.ErrorBody) {
-	h := w.Header()
-	h.Set("Content-Type", "application/json; charset=utf-8")
-	h.Set("X-Content-Type-Options", "nosniff")
-	h.Set("Cache-Control", "no-store")
-	w.WriteHeader(status)
-	_ = json.NewEncoder(w).Encode(body)
-}

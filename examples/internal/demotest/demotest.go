@@ -92,8 +92,8 @@ func Smoke(t *testing.T, router demo.Router) {
 	o, ok := s.Orders().Get(orderID)
 	require.True(t, ok)
 	assert.Equal(t, shop.StatusPaid, o.Status)
-	assert.Equal(t, 1, o.Fulfilments)
-	assert.Equal(t, 1, o.FulfilHookCalls, "the Fulfil hook ran once")
+	assert.Equal(t, 1, o.Fulfilments, "the fulfilment hook ran once")
+	assert.Equal(t, "post", o.FulfilledBy)
 
 	// The callbackUrl redirect renders the result page.
 	res, body = Get(t, c, glomotest.CallbackURL(srv.URL+shop.PathResult, orderID, paid.PaymentID, "success", sim.SecretKey()))
@@ -101,7 +101,7 @@ func Smoke(t *testing.T, router demo.Router) {
 	assert.Contains(t, body, `<dd id="result-outcome">success</dd>`)
 	assert.Equal(t, glomo.COOPAllowPopups, res.Header.Get("Cross-Origin-Opener-Policy"))
 	o, _ = s.Orders().Get(orderID)
-	assert.Equal(t, 1, o.FulfilHookCalls, "the redirect of the same payment does not run the Fulfil hook again")
+	assert.Equal(t, 1, o.Fulfilments, "the redirect of the same payment does not run the fulfilment hook again")
 
 	// A second order is paid by webhook alone.
 	res, err = c.PostForm(srv.URL+shop.PathBuy, url.Values{"product": {"tee"}})
@@ -123,7 +123,7 @@ func Smoke(t *testing.T, router demo.Router) {
 	o, _ = s.Orders().Get(second)
 	assert.Equal(t, shop.StatusPaid, o.Status)
 	assert.Equal(t, "webhook", o.FulfilledBy)
-	assert.Zero(t, o.FulfilHookCalls, "the webhook fulfils without the result handler")
+	assert.Equal(t, 1, o.Fulfilments, "the payment/success and orders/paid webhooks fulfil once")
 
 	// Bad input, unknown paths and wrong methods get JSON errors, no 5xx.
 	refusals := []struct {
@@ -141,7 +141,7 @@ func Smoke(t *testing.T, router demo.Router) {
 		}, http.StatusBadRequest, glomo.CodeMalformedJSON},
 		{"unsigned webhook", func() (*http.Response, error) {
 			return c.Post(srv.URL+shop.PathWebhook, "application/json", strings.NewReader("{}"))
-		}, http.StatusUnauthorized, "signature_missing"},
+		}, http.StatusUnauthorized, glomo.CodeMissingSignature},
 		{"unknown path", func() (*http.Response, error) { return c.Get(srv.URL + "/nowhere") }, http.StatusNotFound, "not_found"},
 		{"wrong method", func() (*http.Response, error) {
 			return c.Post(srv.URL+shop.PathOrder, "application/json", strings.NewReader("{}"))

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 
+	"github.com/glomokit/glomo"
 	"github.com/glomokit/glomo/glomotest"
 )
 
@@ -47,6 +48,9 @@ type Config struct {
 	PublicURL string
 	// Simulated marks the pages as running against the local simulator.
 	Simulated bool
+	// Store records the fulfilment's claims and done marks. Default: a
+	// glomo.MemoryStore; replicas share a Redis or PostgreSQL store.
+	Store glomo.Store
 	// Logger receives the shop's and the handlers' log lines. Default
 	// slog.Default().
 	Logger *slog.Logger

@@ -12,6 +12,7 @@ import (
 
 	"github.com/glomokit/glomo"
 	"github.com/glomokit/glomo/glomoapi"
+	"github.com/glomokit/glomo/webhook"
 )
 
 // Paths the shop serves. Framework demos mount their handlers here too.
@@ -55,14 +56,15 @@ var Catalogue = []Product{
 // the glomo handlers it uses. Build one with New; it is safe for
 // concurrent use.
 type Shop struct {
-	cfg     Config
-	log     *slog.Logger
-	api     *glomoapi.Client
-	orders  *OrderStore
-	tmpl    *template.Template
-	headers *glomo.HeaderFixer
-	result  *glomo.ResultHandler
-	webhook http.Handler
+	cfg        Config
+	log        *slog.Logger
+	api        *glomoapi.Client
+	orders     *OrderStore
+	tmpl       *template.Template
+	fulfilment *glomo.Fulfilment
+	headers    func(http.Handler) http.Handler
+	result     *glomo.ResultHandler
+	webhook    http.Handler
 }
 
 // New checks cfg and builds the shop, including the glomo middleware and
@@ -94,6 +96,9 @@ func New(cfg Config) (*Shop, error) {
 	if s.tmpl, err = parseTemplates(); err != nil {
 		return nil, err
 	}
+	if s.fulfilment, err = glomo.NewFulfilment(s.fulfil, glomo.FulfilmentOptions{Store: cfg.Store, Logger: s.log}); err != nil {
+		return nil, fmt.Errorf("shop: fulfilment: %w", err)
+	}
 	if s.headers, err = glomo.NewHeaders(s.HeaderOptions()...); err != nil {
 		return nil, fmt.Errorf("shop: glomo headers: %w", err)
 	}
@@ -102,7 +107,7 @@ func New(cfg Config) (*Shop, error) {
 	}
 	s.webhook = http.HandlerFunc(webhooksDisabled)
 	if cfg.WebhookSecret != "" {
-		wh, err := glomo.NewWebhookHandler(s.WebhookOptions())
+		wh, err := webhook.NewHandler(s.WebhookOptions())
 		if err != nil {
 			return nil, fmt.Errorf("shop: webhook handler: %w", err)
 		}
@@ -120,8 +125,8 @@ func (s *Shop) Orders() *OrderStore { return s.orders }
 // HeaderOptions are the options the shop gives glomo.Headers (or a
 // framework adapter's equivalent): a nonce for the inline checkout script,
 // the simulator's origin when the SDK comes from it, and the shop's logger.
-func (s *Shop) HeaderOptions() []glomo.CSPOption {
-	opts := []glomo.CSPOption{glomo.WithNonce(), glomo.WithLogger(s.log)}
+func (s *Shop) HeaderOptions() []glomo.Option {
+	opts := []glomo.Option{glomo.WithNonce(), glomo.WithLogger(s.log)}
 	if len(s.cfg.CSPSources) > 0 {
 		opts = append(opts, glomo.WithExtraSources(s.cfg.CSPSources...))
 	}
@@ -130,28 +135,29 @@ func (s *Shop) HeaderOptions() []glomo.CSPOption {
 
 // ResultHandlerOptions configures the handler of PathResult and
 // PathVerify: the expected order comes from the buyer's session cookie,
-// successes are fulfilled once, results that cannot be verified from the
-// browser are confirmed through the API, and redirects render the result
-// page while posts get JSON.
+// successes go to the shop's Fulfilment, results that cannot be verified
+// from the browser are confirmed through the API, and redirects render
+// the result page while posts get JSON.
 func (s *Shop) ResultHandlerOptions() glomo.ResultHandlerOptions {
 	return glomo.ResultHandlerOptions{
 		Secrets:       []string{s.cfg.SecretKey},
 		ExpectedOrder: s.ExpectedOrder,
 		Confirm:       s.api.Confirm,
-		Fulfil:        s.fulfil,
+		Fulfilment:    s.fulfilment,
 		OnResult:      s.RenderResult,
 		Logger:        s.log,
 	}
 }
 
-// WebhookOptions configures the handler of PathWebhook: verified events
-// move the shop's orders forward and a successful payment fulfils its
-// order, once, if the browser did not already bring the result.
-func (s *Shop) WebhookOptions() glomo.WebhookOptions {
-	return glomo.WebhookOptions{
-		Secrets: []glomo.WebhookSecret{glomo.WebhookSecret(s.cfg.WebhookSecret)},
-		Handle:  s.handleWebhook,
-		Logger:  s.log,
+// WebhookOptions configures the handler of PathWebhook: the events that
+// prove an order paid go to the same Fulfilment as the browser's results,
+// and the others move the shop's orders forward.
+func (s *Shop) WebhookOptions() webhook.Options {
+	return webhook.Options{
+		Secrets:    []webhook.Secret{webhook.Secret(s.cfg.WebhookSecret)},
+		Fulfilment: s.fulfilment,
+		Handle:     s.handleWebhook,
+		Logger:     s.log,
 	}
 }
 
@@ -165,30 +171,30 @@ func (s *Shop) ExpectedOrder(r *http.Request) (string, error) {
 	return id, nil
 }
 
-// fulfil is the ResultHandlerOptions.Fulfil hook. The result handler
-// promises to run it once per order; the store makes the shipping once per
-// order across the browser and the webhook too. Every run is counted
-// before anything else, so tests see a second run that the store absorbs.
-func (s *Shop) fulfil(ctx context.Context, p glomo.Payment) error {
-	s.orders.CountFulfilHook(p.OrderID)
-	if s.orders.Fulfil(p.OrderID, p.PaymentID, p.Source.String()) {
-		s.log.LogAttrs(ctx, slog.LevelInfo, "shop: order fulfilled",
-			slog.String("order_id", p.OrderID), slog.String("by", p.Source.String()))
-	}
+// fulfil is the shop's fulfilment hook: it marks the order paid and
+// ships it. The library runs it once per order, whichever proof arrives
+// first (the browser's signed result, a server-side confirmation, the
+// webhooks), so the shop keeps no dedupe of its own; the order page shows
+// how many times it ran.
+func (s *Shop) fulfil(ctx context.Context, o glomo.PaidOrder) error {
+	s.orders.Fulfil(o.OrderID, o.PaymentID, o.Proof.String())
+	s.log.LogAttrs(ctx, slog.LevelInfo, "shop: order fulfilled",
+		slog.String("order_id", o.OrderID), slog.String("by", o.Proof.String()))
 	return nil
 }
 
-// handleWebhook is the WebhookOptions.Handle hook.
-func (s *Shop) handleWebhook(ctx context.Context, e glomo.WebhookEvent) error {
+// handleWebhook is the webhook handler's Handle: every verified event
+// other than the proofs of payment, which the Fulfilment receives.
+func (s *Shop) handleWebhook(ctx context.Context, e webhook.Event) error {
 	var orderID, paymentID, errorCode string
 	switch e.EntityType {
-	case glomo.EntityPayment:
+	case webhook.EntityPayment:
 		p, err := e.Payment()
 		if err != nil {
 			return nil // verified but not a shape we know: acknowledge, never loop
 		}
 		orderID, paymentID, errorCode = p.OrderID, p.ID, p.ErrorCode
-	case glomo.EntityOrders:
+	case webhook.EntityOrders:
 		o, err := e.Order()
 		if err != nil {
 			return nil
@@ -200,14 +206,6 @@ func (s *Shop) handleWebhook(ctx context.Context, e glomo.WebhookEvent) error {
 	if !s.orders.RecordWebhook(orderID, paymentID, errorCode, e.EntityType, e.EventType) {
 		s.log.LogAttrs(ctx, slog.LevelInfo, "shop: webhook for an unknown order",
 			slog.String("entity_type", e.EntityType), slog.String("event_type", e.EventType))
-		return nil
-	}
-	if (e.EntityType == glomo.EntityPayment && e.EventType == "success") ||
-		(e.EntityType == glomo.EntityOrders && e.EventType == "paid") {
-		if s.orders.Fulfil(orderID, paymentID, "webhook") {
-			s.log.LogAttrs(ctx, slog.LevelInfo, "shop: order fulfilled",
-				slog.String("order_id", orderID), slog.String("by", "webhook"))
-		}
 	}
 	return nil
 }
@@ -239,7 +237,7 @@ func (s *Shop) Pages() []Route {
 }
 
 // Routes returns every route of the net/http version: Pages plus the
-// glomo.ResultHandler (PathResult, PathVerify) and glomo.WebhookHandler
+// glomo.ResultHandler (PathResult, PathVerify) and webhook.Handler
 // (PathWebhook) built from ResultHandlerOptions and WebhookOptions.
 func (s *Shop) Routes() []Route {
 	return append(s.Pages(),
@@ -297,7 +295,7 @@ func (s *Shop) Mux() http.Handler {
 // glomo.Headers, so the site's strict CSP gets Glomo's hosts and the
 // page's nonce merged in and its COOP same-origin becomes
 // same-origin-allow-popups.
-func (s *Shop) Handler() http.Handler { return s.headers.Handler(s.Mux()) }
+func (s *Shop) Handler() http.Handler { return s.headers(s.Mux()) }
 
 func serveHealth(w http.ResponseWriter, _ *http.Request) {
 	w.Header().Set("Content-Type", "text/plain; charset=utf-8")

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/webhook"
 )
 
 // Order states, as the shop sees them. They follow Glomo's order and
@@ -34,19 +35,17 @@ type Order struct {
 	// result the buyer's browser brought back ("success", "failure_hint",
 	// "bank_transfer_submitted", ...). Empty until one arrives.
 	BrowserOutcome string
-	// FulfilledBy says which delivery fulfilled the order first: "redirect",
-	// "post" or "webhook". Empty while unpaid.
+	// FulfilledBy says which proof fulfilled the order: "redirect",
+	// "post", "confirmation" or "webhook". Empty while unpaid.
 	FulfilledBy string
-	// Fulfilments counts how many times the order was fulfilled (shipped).
-	// The shop guarantees it never exceeds one.
+	// Fulfilments counts the runs of the shop's fulfilment hook for the
+	// order (shipments). The library promises exactly one per paid order;
+	// the shop does not deduplicate, so a second run would show here.
 	Fulfilments int
-	// FulfilHookCalls counts how many times glomo's ResultHandler ran the
-	// shop's Fulfil hook for the order. The library promises at most once
-	// per order; Fulfilments cannot show a second call, because the store
-	// ignores it, so tests of the library's promise read this.
-	FulfilHookCalls int
-	// Webhooks lists the verified webhook events processed for this order,
-	// as "entity/event" (for example "payment/success"), in arrival order.
+	// Webhooks lists the verified webhook events the shop's Handle
+	// processed for this order, as "entity/event" (for example
+	// "payment/failed"), in arrival order. The proofs of payment
+	// (payment/success, orders/paid) go to the fulfilment hook instead.
 	Webhooks []string
 	// CreatedAt is when the shop created the order.
 	CreatedAt time.Time
@@ -143,34 +142,24 @@ func (s *OrderStore) Owns(session, orderID string) bool {
 	return s.owners[orderID] == session
 }
 
-// Fulfil marks the order paid and ships it, once: it reports true only for
-// the first call for an order, whichever delivery (redirect, post or
-// webhook) makes it. Unknown orders report false.
-func (s *OrderStore) Fulfil(orderID, paymentID, by string) bool {
+// Fulfil marks the order paid and ships it (a run of the fulfilment
+// hook). Unknown orders are ignored.
+func (s *OrderStore) Fulfil(orderID, paymentID, by string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	o, ok := s.orders[orderID]
-	if !ok || o.Fulfilments > 0 {
-		return false
+	if !ok {
+		return
 	}
 	o.Status = StatusPaid
 	if paymentID != "" {
 		o.PaymentID = paymentID
 	}
 	o.LastError = ""
-	o.FulfilledBy = by
-	o.Fulfilments++
-	return true
-}
-
-// CountFulfilHook notes one run of the ResultHandler's Fulfil hook for
-// the order (see Order.FulfilHookCalls). Unknown orders are ignored.
-func (s *OrderStore) CountFulfilHook(orderID string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if o, ok := s.orders[orderID]; ok {
-		o.FulfilHookCalls++
+	if o.FulfilledBy == "" {
+		o.FulfilledBy = by
 	}
+	o.Fulfilments++
 }
 
 // RecordResult records a payment result the buyer's browser brought back,
@@ -226,7 +215,7 @@ func (s *OrderStore) RecordWebhook(orderID, paymentID, errorCode, entity, event 
 	switch {
 	case event == "in_progress" || event == "under_review":
 		o.Status = StatusAwaitingTransfer
-	case entity == glomo.EntityPayment && event == "failed":
+	case entity == webhook.EntityPayment && event == "failed":
 		o.Status = StatusAwaitingPayment
 		o.LastError = errorCode
 		if o.LastError == "" {

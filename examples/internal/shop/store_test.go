@@ -1,14 +1,13 @@
 package shop_test
 
 import (
-	"sync"
-	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/webhook"
 	"github.com/glomokit/glomo/examples/internal/shop"
 )
 
@@ -41,26 +40,23 @@ func TestOrderStoreBounded(t *testing.T) {
 	assert.False(t, s.Owns("", "order_2"), "no session owns nothing")
 }
 
-func TestOrderStoreFulfilsOnce(t *testing.T) {
+// The shop counts every run of the fulfilment hook: deduplication is the
+// library's job, and a second run must show.
+func TestOrderStoreCountsFulfilments(t *testing.T) {
 	s := shop.NewOrderStore(0)
 	s.Add("s", shop.Order{ID: "order_1"})
-	var wins atomic.Int32
-	var wg sync.WaitGroup
-	for _, by := range []string{"post", "redirect", "webhook", "webhook", "post", "redirect"} {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			if s.Fulfil("order_1", "payt_1", by) {
-				wins.Add(1)
-			}
-		}()
-	}
-	wg.Wait()
-	assert.EqualValues(t, 1, wins.Load())
+	s.Fulfil("order_1", "payt_1", "webhook")
 	o, _ := s.Get("order_1")
 	assert.Equal(t, 1, o.Fulfilments)
 	assert.Equal(t, shop.StatusPaid, o.Status)
-	assert.False(t, s.Fulfil("order_unknown", "payt_1", "post"))
+	assert.Equal(t, "webhook", o.FulfilledBy)
+	s.Fulfil("order_1", "payt_1", "post")
+	o, _ = s.Get("order_1")
+	assert.Equal(t, 2, o.Fulfilments)
+	assert.Equal(t, "webhook", o.FulfilledBy, "the first proof is kept")
+	s.Fulfil("order_unknown", "payt_1", "post")
+	_, ok := s.Get("order_unknown")
+	assert.False(t, ok)
 }
 
 func TestOrderStoreNeverUndoesAPayment(t *testing.T) {
@@ -75,17 +71,17 @@ func TestOrderStoreNeverUndoesAPayment(t *testing.T) {
 			s.RecordResult(glomo.Payment{OrderID: "order_1", Outcome: glomo.OutcomeBankTransferSubmitted})
 		}},
 		{"a late in_progress webhook", func(s *shop.OrderStore) {
-			require.True(t, s.RecordWebhook("order_1", "payt_2", "", glomo.EntityPayment, "in_progress"))
+			require.True(t, s.RecordWebhook("order_1", "payt_2", "", webhook.EntityPayment, "in_progress"))
 		}},
 		{"a late failed webhook", func(s *shop.OrderStore) {
-			require.True(t, s.RecordWebhook("order_1", "payt_2", "CARD_EXPIRED", glomo.EntityPayment, "failed"))
+			require.True(t, s.RecordWebhook("order_1", "payt_2", "CARD_EXPIRED", webhook.EntityPayment, "failed"))
 		}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			s := shop.NewOrderStore(0)
 			s.Add("s", shop.Order{ID: "order_1"})
-			require.True(t, s.Fulfil("order_1", "payt_1", "post"))
+			s.Fulfil("order_1", "payt_1", "post")
 			tt.apply(s)
 			o, _ := s.Get("order_1")
 			assert.Equal(t, shop.StatusPaid, o.Status)
@@ -97,5 +93,5 @@ func TestOrderStoreNeverUndoesAPayment(t *testing.T) {
 
 func TestRecordWebhookUnknownOrder(t *testing.T) {
 	s := shop.NewOrderStore(0)
-	assert.False(t, s.RecordWebhook("order_nope", "", "", glomo.EntityOrders, "paid"))
+	assert.False(t, s.RecordWebhook("order_nope", "", "", webhook.EntityOrders, "paid"))
 }

@@ -6,11 +6,11 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
-	"strings"
 	"testing"
 
 	"github.com/glomokit/glomo"
 	"github.com/glomokit/glomo/glomotest"
+	"github.com/glomokit/glomo/webhook"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -30,10 +30,10 @@ func (c *errorCatcher) RespondError(status int, body glomo.ErrorBody) {
 func TestErrorResponderGetsClientErrors(t *testing.T) {
 	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
 	result := newHandler(t)
-	webhook, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
-		Secrets: []glomo.WebhookSecret{"whsec_1"},
-		Handle:  func(context.Context, glomo.WebhookEvent) error { return nil },
-		Logger:  quiet,
+	webhooks, err := webhook.NewHandler(webhook.Options{
+		Secrets:    []webhook.Secret{"whsec_1"},
+		Fulfilment: fulfilWith(t, func(context.Context, glomo.PaidOrder) error { return nil }),
+		Logger:     quiet,
 	})
 	require.NoError(t, err)
 
@@ -49,8 +49,10 @@ func TestErrorResponderGetsClientErrors(t *testing.T) {
 			http.StatusBadRequest, glomo.CodeOrderMismatch, ""},
 		{"result method", result, httptest.NewRequest(http.MethodPut, resultPath, nil),
 			http.StatusMethodNotAllowed, glomo.CodeMethodNotAllowed, "GET, POST"},
-		{"webhook signature", webhook, glomotest.NewWebhookRequest("/hook", "payment", "success", map[string]string{"id": "p"}, "whsec_wrong"),
-			http.StatusUnauthorized, "signature_mismatch", ""},
+		{"webhook signature", webhooks, glomotest.NewWebhookRequest("/hook", "payment", "success", map[string]string{"id": "p"}, "whsec_wrong"),
+			http.StatusUnauthorized, glomo.CodeSignatureMismatch, ""},
+		{"webhook method", webhooks, httptest.NewRequest(http.MethodGet, "/hook", nil),
+			http.StatusMethodNotAllowed, glomo.CodeMethodNotAllowed, "POST"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -75,28 +77,6 @@ func TestErrorResponderNotUsedForResults(t *testing.T) {
 	assert.Contains(t, w.Body.String(), `"outcome":"success"`)
 }
 
-func TestNewCOOPFixerAndSkips(t *testing.T) {
-	f := glomo.NewCOOPFixer(glomo.COOPOptions{Skip: func(r *http.Request) bool {
-		return strings.HasPrefix(r.URL.Path, "/isolated/")
-	}})
-	page := httptest.NewRequest(http.MethodGet, "/checkout", nil)
-	isolated := httptest.NewRequest(http.MethodGet, "/isolated/game", nil)
-	assert.False(t, f.Skips(page))
-	assert.True(t, f.Skips(isolated))
-	assert.Same(t, page, f.Prepare(page), "COOP alone needs no nonce")
-
-	h := http.Header{}
-	h.Set("Cross-Origin-Opener-Policy", "same-origin")
-	h.Set("Content-Security-Policy", "script-src 'self'")
-	f.Fix(h, page)
-	assert.Equal(t, glomo.COOPAllowPopups, h.Get("Cross-Origin-Opener-Policy"))
-	assert.Equal(t, "script-src 'self'", h.Get("Content-Security-Policy"), "a COOP fixer leaves CSP alone")
-
-	csp, err := glomo.NewCSP()
-	require.NoError(t, err)
-	assert.False(t, csp.Skips(page), "no WithSkip: nothing is skipped")
-}
-
 func TestHandlerFixesHeadersOfAPanic(t *testing.T) {
 	recoverer := func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -108,7 +88,7 @@ func TestHandlerFixesHeadersOfAPanic(t *testing.T) {
 			next.ServeHTTP(w, r)
 		})
 	}
-	h := recoverer(glomo.COOP(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+	h := recoverer(glomo.COOP()(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("Cross-Origin-Opener-Policy", "same-origin")
 		panic("handler bug")
 	})))
