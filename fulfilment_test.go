@@ -263,4 +263,3 @@ func TestRunResultAndProofStrings(t *testing.T) {
 	assert.Equal(t, []string{"acquired", "in_progress", "done", "unknown"},
 		[]string{glomo.ClaimAcquired.String(), glomo.ClaimInProgress.String(), glomo.ClaimDone.String(), glomo.ClaimState(0).String()})
 }
-

@@ -7,8 +7,8 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/glomokit/glomo"
-	"github.com/glomokit/glomo/webhook"
 	"github.com/glomokit/glomo/examples/internal/shop"
+	"github.com/glomokit/glomo/webhook"
 )
 
 func TestOrderStoreBounded(t *testing.T) {
