@@ -1,0 +1,8 @@
+//go:build !unix
+
+package glomopg_test
+
+import "os/exec"
+
+// apply does nothing: only Unix systems run the tests as root.
+func (c *credential) apply(*exec.Cmd) {}

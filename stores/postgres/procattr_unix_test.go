@@ -1,0 +1,16 @@
+//go:build unix
+
+package glomopg_test
+
+import (
+	"os/exec"
+	"syscall"
+)
+
+// apply makes cmd run as the credential's user.
+func (c *credential) apply(cmd *exec.Cmd) {
+	if c == nil {
+		return
+	}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: c.uid, Gid: c.gid}}
+}
