@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/glomoapi"
 	"github.com/glomokit/glomo/glomotest"
 	"github.com/glomokit/glomo/webhook"
 )
@@ -80,4 +81,34 @@ func Example_fulfilment() {
 	// 200 {"status":"duplicate"}
 	// event payment/funds_available
 	// 200 {"status":"processed"}
+}
+
+// A periodic job fulfils the paid orders whose proofs never arrived.
+func ExampleFulfilment_Reconcile() {
+	sim := glomotest.NewServer(glomotest.Options{}) // stands in for Glomo
+	defer sim.Close()
+	order, _ := sim.CreateOrder(map[string]any{"customer_id": "cust_1", "amount": 4999, "currency": "USD"})
+	_, _ = sim.Pay(order.ID, glomotest.Success()) // paid, but the webhook is lost
+
+	fulfilment := glomo.MustNewFulfilment(func(ctx context.Context, o glomo.PaidOrder) error {
+		fmt.Println("shipping", o.OrderID == order.ID, "after the", o.Proof)
+		return nil
+	}, glomo.FulfilmentOptions{})
+	client, err := glomoapi.New(sim.SecretKey(), glomoapi.WithBaseURL(sim.APIBaseURL()))
+	if err != nil {
+		panic(err)
+	}
+
+	// Every few minutes: the orders still unpaid a while after checkout.
+	unpaid := []string{order.ID}
+	for _, r := range fulfilment.Reconcile(context.Background(), unpaid, client.Confirm) {
+		if r.Err != nil {
+			fmt.Println("look-up failed; next run retries:", r.Err)
+			continue
+		}
+		fmt.Println(r.Outcome, r.Fulfilled)
+	}
+	// Output:
+	// shipping true after the confirmation
+	// success ran
 }

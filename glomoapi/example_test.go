@@ -6,6 +6,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 
 	"github.com/glomokit/glomo/glomoapi"
 )
@@ -34,4 +35,13 @@ func ExampleClient_CreateOrder() {
 	}
 	fmt.Println(order.ID, order.Status, order.Amount)
 	// Output: order_3fA9 active 4999
+}
+
+// The client for Glomo's API; one base URL serves sandbox and live keys.
+func ExampleNew() {
+	client, err := glomoapi.New(os.Getenv("GLOMO_SECRET_KEY")) // glomoapi.DefaultBaseURL
+	if err != nil {
+		log.Fatal(err) // no key
+	}
+	_ = client // client.CreateOrder, client.GetOrder, client.GetPayment, client.Confirm
 }
