@@ -50,9 +50,10 @@ const (
 // WriteError answers with status and body as JSON, with
 // Cache-Control: no-store and X-Content-Type-Options: nosniff. When w has
 // a method RespondError(status int, body ErrorBody), as the writers of
-// framework adapters do (gin's AbortWithStatusJSON, echo's HTTPError), it
-// sets those headers and calls that method instead of writing the body
-// itself; that method is not looked for behind Unwrap.
+// framework adapters do to answer through their framework's own error
+// path, it sets those headers (Content-Type included) and calls that
+// method instead of writing the body itself; the method is looked for on
+// w itself, not behind Unwrap.
 func WriteError(w http.ResponseWriter, status int, body ErrorBody) {
 	h := w.Header()
 	h.Set("Content-Type", "application/json; charset=utf-8")

@@ -3,8 +3,11 @@ package glomo_test
 import (
 	"context"
 	"fmt"
+	"io"
+	"log"
 	"net/http"
 	"net/http/httptest"
+	"os"
 	"strings"
 
 	"github.com/glomokit/glomo"
@@ -85,30 +88,33 @@ func Example_fulfilment() {
 
 // A periodic job fulfils the paid orders whose proofs never arrived.
 func ExampleFulfilment_Reconcile() {
+	// Run every few minutes with the orders still unpaid a while after
+	// checkout, from your own database.
+	reconcile := func(ctx context.Context, fulfilment *glomo.Fulfilment, client *glomoapi.Client, unpaid []string) {
+		for _, r := range fulfilment.Reconcile(ctx, unpaid, client.Confirm) {
+			if r.Err != nil {
+				log.Println("look-up failed; the next run retries:", r.Err)
+				continue
+			}
+			log.Println(r.OrderID, r.Outcome, r.Fulfilled) // success ran: fulfilled now
+		}
+	}
+
 	sim := glomotest.NewServer(glomotest.Options{}) // stands in for Glomo
 	defer sim.Close()
 	order, _ := sim.CreateOrder(map[string]any{"customer_id": "cust_1", "amount": 4999, "currency": "USD"})
 	_, _ = sim.Pay(order.ID, glomotest.Success()) // paid, but the webhook is lost
-
 	fulfilment := glomo.MustNewFulfilment(func(ctx context.Context, o glomo.PaidOrder) error {
-		fmt.Println("shipping", o.OrderID == order.ID, "after the", o.Proof)
+		fmt.Println("shipping after the", o.Proof)
 		return nil
 	}, glomo.FulfilmentOptions{})
 	client, err := glomoapi.New(sim.SecretKey(), glomoapi.WithBaseURL(sim.APIBaseURL()))
 	if err != nil {
 		panic(err)
 	}
-
-	// Every few minutes: the orders still unpaid a while after checkout.
-	unpaid := []string{order.ID}
-	for _, r := range fulfilment.Reconcile(context.Background(), unpaid, client.Confirm) {
-		if r.Err != nil {
-			fmt.Println("look-up failed; next run retries:", r.Err)
-			continue
-		}
-		fmt.Println(r.Outcome, r.Fulfilled)
-	}
-	// Output:
-	// shipping true after the confirmation
-	// success ran
+	log.SetOutput(io.Discard)
+	defer log.SetOutput(os.Stderr)
+	reconcile(context.Background(), fulfilment, client, []string{order.ID})
+	reconcile(context.Background(), fulfilment, client, []string{order.ID}) // already_ran
+	// Output: shipping after the confirmation
 }

@@ -59,7 +59,9 @@ func (f *Fixer) Prepare(r *http.Request) *http.Request { return f.f.Prepare(r) }
 // Fix corrects h, the header map of the response to r (the request Prepare
 // returned), now: just before the framework writes the headers. e is the
 // response's Exemption (nil when the writer has none): once ExemptCOOP was
-// called, the COOP headers stay as the application wrote them.
+// called, the COOP headers stay as the application wrote them. Fix is
+// idempotent, so an adapter may fix the headers when the handler returns
+// and again when the framework's error handler writes.
 func (f *Fixer) Fix(h http.Header, r *http.Request, e *Exemption) {
 	f.f.Fix(h, r, e != nil && e.exempt)
 }

@@ -31,23 +31,30 @@ func ExampleClient_CreateOrder_retry() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	ctx := context.Background()
 
-	// The shop's own order, saved with its RequestID before calling Glomo.
+	// createOrder creates the shop's order at Glomo. The shop saved the
+	// RequestID with its own order before calling, so that a retry, now or
+	// after a crash, reuses it.
+	createOrder := func(ctx context.Context, client *glomoapi.Client, shopOrderID, requestID string) (*glomoapi.Order, error) {
+		req := glomoapi.CreateOrderRequest{
+			CustomerID:      "cust_42",
+			Amount:          4999, // minor units: $49.99
+			Currency:        "USD",
+			RequestID:       requestID, // Glomo refuses a second order with it
+			ReferenceNumber: shopOrderID,
+		}
+		order, err := client.CreateOrder(ctx, req)
+		var apiErr *glomoapi.APIError
+		if errors.Is(err, glomoapi.ErrTransport) || (errors.As(err, &apiErr) && apiErr.Temporary()) {
+			// The order may exist: retry with the same RequestID, never a new one.
+			order, err = client.CreateOrder(ctx, req)
+		}
+		return order, err
+	}
+
 	mine := struct{ ID, RequestID string }{"shop-7781", "shop-7781-a"}
-	req := glomoapi.CreateOrderRequest{
-		CustomerID:      "cust_42",
-		Amount:          4999, // minor units: $49.99
-		Currency:        "USD",
-		RequestID:       mine.RequestID, // Glomo refuses a second order with it
-		ReferenceNumber: mine.ID,
-	}
-	order, err := client.CreateOrder(ctx, req)
+	order, err := createOrder(context.Background(), client, mine.ID, mine.RequestID)
 	var apiErr *glomoapi.APIError
-	if errors.Is(err, glomoapi.ErrTransport) || (errors.As(err, &apiErr) && apiErr.Temporary()) {
-		// The order may exist: retry with the same RequestID, never a new one.
-		order, err = client.CreateOrder(ctx, req)
-	}
 	switch {
 	case err == nil:
 		fmt.Println("created", order.ID)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Entity types Glomo sends in a webhook's entity_type. Others exist
@@ -35,62 +36,67 @@ var (
 // Event is a verified webhook delivery:
 // {"entity_type": ..., "event_type": ..., "data": {...}}.
 //
-// Data is a snapshot of the entity from when the event fired; it and Raw
-// are kept as bytes, so nothing Glomo adds later is lost. Payment and
-// Order decode the common entities; json.Unmarshal Data for the others.
+// Data is a snapshot of the entity from when the event fired. Raw keeps
+// the body as signed, so nothing Glomo adds later is lost: Payment and
+// Order decode the common entities from it, and Data returns the data
+// member's JSON for the others.
 type Event struct {
 	// EntityType is "payment", "orders", "refund", ... (see EntityPayment).
 	EntityType string `json:"entity_type"`
 	// EventType is what happened, such as "success" or "paid".
 	EventType string `json:"event_type"`
-	// Data is the raw JSON of the "data" member (nil when absent).
-	Data json.RawMessage `json:"data"`
-	// Raw is the whole body exactly as signed.
+	// Raw is the whole body exactly as signed. An Event built by hand
+	// needs it for everything but the two types.
 	Raw []byte `json:"-"`
 
-	// parsed is data's identity, decoded by Parse; nil for an event
-	// built by hand.
+	// parsed is data's identity, decoded by Parse in the same pass as the
+	// types; nil for an event built by hand.
 	parsed *identity
 }
 
-// identity is what deduplication and fulfilment read from data. A value
-// of another JSON type than string leaves its field empty.
+// identity is what deduplication and fulfilment read from data. As
+// encoding/json reads it, a member of another JSON type than string is
+// skipped, leaving the field as an earlier member of the same name set it,
+// or empty.
 type identity struct {
-	ID        string `json:"id"`
-	Status    string `json:"status"`
-	OrderID   string `json:"order_id"`
-	PaymentID string `json:"payment_id"`
-	Timestamp any    `json:"timestamp"`
+	ID        string          `json:"id"`
+	Status    string          `json:"status"`
+	OrderID   string          `json:"order_id"`
+	PaymentID string          `json:"payment_id"`
+	Timestamp json.RawMessage `json:"timestamp"`
 }
 
-// identity returns what Parse decoded, or decodes Data for an event built
+// wire is a body as Parse decodes it: one pass for the types and data's
+// identity.
+type wire struct {
+	EntityType string   `json:"entity_type"`
+	EventType  string   `json:"event_type"`
+	Data       identity `json:"data"`
+}
+
+// identity returns what Parse decoded, or decodes Raw for an event built
 // by hand.
 func (e Event) identity() identity {
 	if e.parsed != nil {
 		return *e.parsed
 	}
-	return decodeIdentity(e.Data)
-}
-
-func decodeIdentity(data []byte) identity {
-	var d identity
+	var w wire
 	// Data that is not an object, or members of other types, leave the
 	// identity empty; the event still reaches Handle.
-	_ = json.Unmarshal(data, &d)
-	return d
+	_ = json.Unmarshal(e.Raw, &w)
+	return w.Data
 }
 
-// dataMember decodes the data member once, keeping its bytes and its
-// identity.
-type dataMember struct {
-	raw json.RawMessage
-	id  identity
-}
-
-func (d *dataMember) UnmarshalJSON(b []byte) error {
-	d.raw = append(json.RawMessage(nil), b...)
-	d.id = decodeIdentity(b)
-	return nil
+// Data returns the JSON of the event's data member, decoding Raw; nil when
+// there is none (or it is null).
+func (e Event) Data() json.RawMessage {
+	var w struct {
+		Data json.RawMessage `json:"data"`
+	}
+	if json.Unmarshal(e.Raw, &w) != nil || string(w.Data) == "null" {
+		return nil
+	}
+	return w.Data
 }
 
 // ID returns data.id, such as "payt_..." or "order_...", or "" when data
@@ -109,10 +115,11 @@ func (e Event) Status() string { return e.identity().Status }
 func (e Event) DedupKey() string {
 	d := e.identity()
 	if e.EntityType == EntityBalance {
-		if d.PaymentID == "" || d.Timestamp == nil {
+		if d.PaymentID == "" || len(d.Timestamp) == 0 || string(d.Timestamp) == "null" {
 			return ""
 		}
-		return e.EntityType + "|" + d.PaymentID + "|" + e.EventType + "|" + fmt.Sprint(d.Timestamp)
+		// The timestamp's JSON text as sent: a number keeps every digit.
+		return e.EntityType + "|" + d.PaymentID + "|" + e.EventType + "|" + string(d.Timestamp)
 	}
 	if d.ID == "" {
 		return ""
@@ -160,59 +167,77 @@ type Order struct {
 	CreatedAt       string `json:"created_at,omitempty"`
 }
 
-// Payment decodes Data as a payment. It fails with ErrEntityType unless
+// Payment decodes data as a payment. It fails with ErrEntityType unless
 // EntityType is "payment".
 func (e Event) Payment() (Payment, error) {
-	var p Payment
 	if e.EntityType != EntityPayment {
-		return p, fmt.Errorf("%w: %q is not %q", ErrEntityType, e.EntityType, EntityPayment)
+		return Payment{}, fmt.Errorf("%w: %q is not %q", ErrEntityType, e.EntityType, EntityPayment)
 	}
-	if err := json.Unmarshal(e.Data, &p); err != nil {
-		return Payment{}, fmt.Errorf("%w: payment data: %v", ErrMalformedEvent, err)
+	var w struct {
+		Data *Payment `json:"data"`
 	}
-	return p, nil
+	if err := json.Unmarshal(e.Raw, &w); err != nil || w.Data == nil {
+		return Payment{}, fmt.Errorf("%w: payment data: %v", ErrMalformedEvent, describe(err))
+	}
+	return *w.Data, nil
 }
 
-// Order decodes Data as an order. It fails with ErrEntityType unless
+// Order decodes data as an order. It fails with ErrEntityType unless
 // EntityType is "orders" (or "order", in case Glomo ever sends the
 // singular).
 func (e Event) Order() (Order, error) {
-	var o Order
 	if e.EntityType != EntityOrders && e.EntityType != "order" {
-		return o, fmt.Errorf("%w: %q is not %q", ErrEntityType, e.EntityType, EntityOrders)
+		return Order{}, fmt.Errorf("%w: %q is not %q", ErrEntityType, e.EntityType, EntityOrders)
 	}
-	if err := json.Unmarshal(e.Data, &o); err != nil {
-		return Order{}, fmt.Errorf("%w: order data: %v", ErrMalformedEvent, err)
+	var w struct {
+		Data *Order `json:"data"`
 	}
-	return o, nil
+	if err := json.Unmarshal(e.Raw, &w); err != nil || w.Data == nil {
+		return Order{}, fmt.Errorf("%w: order data: %v", ErrMalformedEvent, describe(err))
+	}
+	return *w.Data, nil
 }
 
-// Parse decodes a verified webhook body with encoding/json. Call it only
-// after Verify succeeded: parsing unauthenticated input is what the
-// signature is there to prevent. The body must be one JSON object with
-// non-empty string entity_type and event_type; errors match
-// ErrMalformedEvent and never quote the body.
-func Parse(body []byte) (Event, error) {
-	var w struct {
-		EntityType string     `json:"entity_type"`
-		EventType  string     `json:"event_type"`
-		Data       dataMember `json:"data"`
+// describe says what is wrong with a body's data without quoting it.
+func describe(err error) string {
+	var typeErr *json.UnmarshalTypeError
+	switch {
+	case err == nil:
+		return "missing or null"
+	case errors.As(err, &typeErr):
+		return typeErr.Field + " is not a " + typeErr.Type.String()
+	default:
+		return "not JSON"
 	}
+}
+
+// Parse decodes a verified webhook body with encoding/json, in one pass
+// that also reads data's id, status, order_id, payment_id and timestamp.
+// Call it only after Verify succeeded: parsing unauthenticated input is
+// what the signature is there to prevent. The body must be one JSON object
+// with non-empty string entity_type and event_type; data may be anything.
+// Errors match ErrMalformedEvent and never quote the body.
+func Parse(body []byte) (Event, error) {
+	var w wire
 	if err := json.Unmarshal(body, &w); err != nil {
+		// encoding/json decodes what it can and reports the first value of
+		// the wrong type. A data member of an unexpected shape leaves its
+		// identity empty (the event is Glomo's all the same); anything
+		// else is not an event.
 		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			return Event{}, fmt.Errorf("%w: %s is not a %s", ErrMalformedEvent, typeErr.Field, typeErr.Type)
+		switch {
+		case !errors.As(err, &typeErr):
+			return Event{}, fmt.Errorf("%w: not JSON", ErrMalformedEvent)
+		case typeErr.Field == "":
+			return Event{}, fmt.Errorf("%w: not one JSON object", ErrMalformedEvent)
+		case typeErr.Field != "data" && !strings.HasPrefix(typeErr.Field, "data."):
+			return Event{}, fmt.Errorf("%w: %s is not a string", ErrMalformedEvent, typeErr.Field)
 		}
-		return Event{}, fmt.Errorf("%w: not one JSON object", ErrMalformedEvent)
 	}
 	if w.EntityType == "" || w.EventType == "" {
 		return Event{}, fmt.Errorf("%w: missing entity_type or event_type", ErrMalformedEvent)
 	}
-	e := Event{EntityType: w.EntityType, EventType: w.EventType, Data: w.Data.raw, Raw: body, parsed: &w.Data.id}
-	if string(e.Data) == "null" {
-		e.Data = nil
-	}
-	return e, nil
+	return Event{EntityType: w.EntityType, EventType: w.EventType, Raw: body, parsed: &w.Data}, nil
 }
 
 // IsTerminalStatus reports whether status is final for entityType: a

@@ -33,7 +33,9 @@ type Options struct {
 
 	// Handle processes every other verified event, once per DedupKey
 	// through the Fulfilment's store, under the Fulfilment's timeout and
-	// with a context that the request's end does not cancel. It is called
+	// with a context that keeps the request's values but that the
+	// request's end does not cancel; it runs before the delivery is
+	// answered. It is called
 	// for every entity and event type, including ones this package does
 	// not know: return nil for those, or Glomo retries them for days. (The
 	// dashboard's test event, entity_type webhook_test, is answered 200
@@ -147,7 +149,7 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.tooLarge(w, r)
 		return
 	}
-	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, h.maxBody))
+	body, err := readBody(w, r, h.maxBody)
 	if err != nil {
 		var tooLarge *http.MaxBytesError
 		if errors.As(err, &tooLarge) {
@@ -185,6 +187,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		writeStatus(w, http.StatusOK, statusProcessed)
 	}
+}
+
+// readBody reads the body through http.MaxBytesReader, into one buffer of
+// the declared length when there is one (at most max, checked before).
+func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, max)
+	if r.ContentLength <= 0 {
+		return io.ReadAll(rd)
+	}
+	body := make([]byte, r.ContentLength)
+	if _, err := io.ReadFull(rd, body); err != nil {
+		return nil, err
+	}
+	// The body must end here: net/http's server stops it at its
+	// Content-Length, and a reader that does not, or fails, is refused
+	// rather than read past the buffer.
+	var extra [1]byte
+	switch n, err := rd.Read(extra[:]); {
+	case n > 0:
+		return nil, errors.New("webhook: body longer than its Content-Length")
+	case err != nil && err != io.EOF:
+		return nil, err
+	}
+	return body, nil
 }
 
 // process fulfils the order e proves paid, or runs Handle once for e.

@@ -20,8 +20,9 @@ const SignatureHeader = "X-Glomopay-Signature"
 // so the two cannot be swapped by accident: Glomo signs webhooks with
 // this secret, not with the key that authenticates API calls.
 //
-// Its String, GoString and LogValue methods redact it, so a secret that
-// ends up in a format string or a log record does not leak.
+// Its String, GoString, LogValue and MarshalText methods redact it, so a
+// secret that ends up in a format string, a log record or JSON does not
+// leak.
 type Secret string
 
 // String returns "[redacted]", never the secret.
@@ -32,6 +33,10 @@ func (Secret) GoString() string { return "[redacted]" }
 
 // LogValue implements slog.LogValuer and returns "[redacted]".
 func (Secret) LogValue() slog.Value { return slog.StringValue("[redacted]") }
+
+// MarshalText returns "[redacted]", so that encoding/json and slog's JSON
+// output of a Secret, a []Secret or a struct holding one print no secret.
+func (Secret) MarshalText() ([]byte, error) { return []byte("[redacted]"), nil }
 
 // Sign returns the signature Glomo sends with body: the lowercase hex
 // HMAC-SHA256 of the raw body bytes keyed with secret. Tests and

@@ -33,7 +33,7 @@ func runRouter(b *testing.B, r *chi.Mux) {
 // BenchmarkBaseline is chi alone, to subtract from the others.
 func BenchmarkBaseline(b *testing.B) { runRouter(b, benchmarkRouter()) }
 
-func BenchmarkCOOP(b *testing.B) { runRouter(b, benchmarkRouter(glomo.COOP)) }
+func BenchmarkCOOP(b *testing.B) { runRouter(b, benchmarkRouter(glomo.COOP())) }
 
 func BenchmarkHeaders(b *testing.B) { runRouter(b, benchmarkRouter(glomo.Headers())) }
 

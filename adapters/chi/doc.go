@@ -11,8 +11,9 @@
 // middleware built on it, Recoverer) in either order, and glomo.ExemptCOOP
 // finds them through chi's wrapped writers. What this package adds is
 // [Mount], which registers the payment-result, verify and webhook endpoints
-// on a chi.Router, each for its method, answering other methods with
-// glomo's JSON error body.
+// (glomo's ResultHandler and package webhook's Handler, sharing one
+// glomo.Fulfilment) on a chi.Router, each for its method, answering other
+// methods with glomo's JSON error body.
 //
 // # Compatibility
 //

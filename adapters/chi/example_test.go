@@ -10,30 +10,28 @@ import (
 	"github.com/glomokit/glomo"
 	glomochi "github.com/glomokit/glomo/adapters/chi"
 	"github.com/glomokit/glomo/glomotest"
+	"github.com/glomokit/glomo/webhook"
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 )
 
 func ExampleMount() {
+	// One Fulfilment for both handlers: the order is fulfilled once,
+	// whichever proof of payment arrives first.
+	fulfilment := glomo.MustNewFulfilment(func(ctx context.Context, o glomo.PaidOrder) error {
+		fmt.Println("fulfilling", o.OrderID, "after the", o.Proof)
+		return nil
+	}, glomo.FulfilmentOptions{})
 	results := glomo.MustNewResultHandler(glomo.ResultHandlerOptions{
 		Secrets: []string{"sk_test_current"},
 		// The order this visitor pays for, from the merchant's session.
 		ExpectedOrder: func(r *http.Request) (string, error) { return "order_1", nil },
-		Fulfil: func(ctx context.Context, p glomo.Payment) error {
-			fmt.Println("fulfilling", p.OrderID)
-			return nil
-		},
+		Fulfilment:    fulfilment,
 	})
-	webhooks, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
-		Secrets: []glomo.WebhookSecret{"whsec_test"},
-		Handle: func(ctx context.Context, e glomo.WebhookEvent) error {
-			fmt.Println("event:", e.EntityType, e.EventType, e.ID())
-			return nil
-		},
+	webhooks := webhook.MustNewHandler(webhook.Options{
+		Secrets:    []webhook.Secret{"whsec_test"},
+		Fulfilment: fulfilment,
 	})
-	if err != nil {
-		panic(err)
-	}
 
 	r := chi.NewRouter()
 	r.Use(middleware.Recoverer, glomo.Headers(glomo.WithNonce()))
@@ -46,18 +44,18 @@ func ExampleMount() {
 		`{"orderId":"order_1","paymentId":"payt_1","status":"success","signature":%q}`,
 		glomo.Sign("order_1", "payt_1", "success", "sk_test_current"))))
 	verify.Header.Set("Content-Type", "application/json")
+	// Glomo's webhook for the same payment finds the order fulfilled.
 	hook := glomotest.NewWebhookRequest("/glomo/webhook", "payment", "success",
-		map[string]string{"id": "payt_1", "status": "success"}, "whsec_test")
+		map[string]string{"id": "payt_1", "order_id": "order_1", "status": "success"}, "whsec_test")
 	for _, req := range []*http.Request{verify, hook} {
 		rec := httptest.NewRecorder()
 		r.ServeHTTP(rec, req)
 		fmt.Print(rec.Code, " ", rec.Body.String())
 	}
 	// Output:
-	// fulfilling order_1
+	// fulfilling order_1 after the post
 	// 200 {"outcome":"success","orderId":"order_1","paymentId":"payt_1","status":"success","source":"post"}
-	// event: payment success payt_1
-	// 200 {"status":"processed"}
+	// 200 {"status":"duplicate"}
 }
 
 // chi middleware is net/http middleware: glomo's own Headers fits, in any

@@ -1,13 +1,13 @@
 package glomochi
 
 import (
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
 	"strings"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/webhook"
 	"github.com/go-chi/chi/v5"
 )
 
@@ -19,7 +19,9 @@ const (
 )
 
 // Endpoints configures Mount. An endpoint whose handler is nil is not
-// mounted; at least one handler is required.
+// mounted; at least one handler is required. Build Result and Webhook
+// with the same glomo.Fulfilment, so that an order is fulfilled once
+// whichever proof of payment arrives first.
 type Endpoints struct {
 	// Result serves ResultPath and VerifyPath.
 	Result *glomo.ResultHandler
@@ -32,7 +34,7 @@ type Endpoints struct {
 	VerifyPath string
 
 	// Webhook serves WebhookPath.
-	Webhook *glomo.WebhookHandler
+	Webhook *webhook.Handler
 	// WebhookPath receives Glomo's webhook deliveries (POST); register its
 	// URL in Glomo's dashboard. Default DefaultWebhookPath.
 	WebhookPath string
@@ -121,19 +123,13 @@ func orDefault(path, def string) string {
 // onlyMethod passes requests with method to next and refuses the others
 // as glomo's handlers do.
 func onlyMethod(method, message string, next http.Handler) http.Handler {
-	body, _ := json.Marshal(glomo.ErrorBody{Code: glomo.CodeMethodNotAllowed, Message: message})
-	body = append(body, '\n')
+	body := glomo.ErrorBody{Code: glomo.CodeMethodNotAllowed, Message: message}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if r.Method == method {
 			next.ServeHTTP(w, r)
 			return
 		}
-		h := w.Header()
-		h.Set("Allow", method)
-		h.Set("Content-Type", "application/json; charset=utf-8")
-		h.Set("X-Content-Type-Options", "nosniff")
-		h.Set("Cache-Control", "no-store")
-		w.WriteHeader(http.StatusMethodNotAllowed)
-		_, _ = w.Write(body)
+		w.Header().Set("Allow", method)
+		glomo.WriteError(w, http.StatusMethodNotAllowed, body)
 	})
 }

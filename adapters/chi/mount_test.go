@@ -13,6 +13,8 @@ import (
 	"github.com/glomokit/glomo"
 	glomochi "github.com/glomokit/glomo/adapters/chi"
 	"github.com/glomokit/glomo/glomotest"
+	"github.com/glomokit/glomo/internal/adaptertest"
+	"github.com/glomokit/glomo/webhook"
 	"github.com/go-chi/chi/v5"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -38,33 +40,47 @@ func post(target, body string) *http.Request {
 	return r
 }
 
-func newEndpoints(t *testing.T) (glomochi.Endpoints, *[]glomo.WebhookEvent) {
+// fixture is what newEndpoints builds: the endpoints, sharing one
+// Fulfilment, and what their hooks saw.
+type fixture struct {
+	endpoints glomochi.Endpoints
+	events    *[]webhook.Event       // given to Handle
+	fulfilled *adaptertest.Fulfilled // given to the fulfilment hook
+}
+
+func newEndpoints(t *testing.T) fixture {
 	t.Helper()
+	fx := fixture{events: new([]webhook.Event), fulfilled: &adaptertest.Fulfilled{}}
+	f, err := glomo.NewFulfilment(fx.fulfilled.Hook, glomo.FulfilmentOptions{Logger: quiet})
+	require.NoError(t, err)
 	result, err := glomo.NewResultHandler(glomo.ResultHandlerOptions{
 		Secrets:       []string{secret},
 		ExpectedOrder: func(*http.Request) (string, error) { return order, nil },
+		Fulfilment:    f,
 		Logger:        quiet,
 	})
 	require.NoError(t, err)
-	var events []glomo.WebhookEvent
-	webhook, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
-		Secrets: []glomo.WebhookSecret{webhookSecret},
-		Handle: func(_ context.Context, e glomo.WebhookEvent) error {
-			events = append(events, e)
+	hooks, err := webhook.NewHandler(webhook.Options{
+		Secrets:    []webhook.Secret{webhookSecret},
+		Fulfilment: f,
+		Handle: func(_ context.Context, e webhook.Event) error {
+			*fx.events = append(*fx.events, e)
 			return nil
 		},
 		Logger: quiet,
 	})
 	require.NoError(t, err)
-	return glomochi.Endpoints{Result: result, Webhook: webhook}, &events
+	fx.endpoints = glomochi.Endpoints{Result: result, Webhook: hooks}
+	return fx
 }
 
 func TestMountServesEachEndpointForItsMethod(t *testing.T) {
-	e, events := newEndpoints(t)
+	fx := newEndpoints(t)
 	r := chi.NewRouter()
-	require.NoError(t, glomochi.Mount(r, e))
+	require.NoError(t, glomochi.Mount(r, fx.endpoints))
 
-	webhookData := map[string]string{"id": payment, "status": "success"}
+	webhookData := map[string]string{"id": payment, "status": "in_progress"}
+	paidData := map[string]string{"id": "payt_chi_2", "order_id": "order_chi_2", "status": "success"}
 	tests := []struct {
 		name       string
 		req        *http.Request
@@ -74,9 +90,11 @@ func TestMountServesEachEndpointForItsMethod(t *testing.T) {
 	}{
 		{"redirect", httptest.NewRequest(http.MethodGet, glomotest.CallbackURL(glomochi.DefaultResultPath, order, payment, "success", secret), nil),
 			http.StatusOK, "Payment received", ""},
-		{"verify", post(glomochi.DefaultVerifyPath, successJSON()),
-			http.StatusOK, `{"outcome":"success","orderId":"order_chi_1","paymentId":"payt_chi_1","status":"success","source":"post"}`, ""},
-		{"webhook", glomotest.NewWebhookRequest(glomochi.DefaultWebhookPath, "payment", "success", webhookData, webhookSecret),
+		{"verify, after the redirect fulfilled the order", post(glomochi.DefaultVerifyPath, successJSON()),
+			http.StatusOK, `{"outcome":"success","orderId":"order_chi_1","paymentId":"payt_chi_1","status":"success","source":"post","duplicate":true}`, ""},
+		{"webhook", glomotest.NewWebhookRequest(glomochi.DefaultWebhookPath, "payment", "in_progress", webhookData, webhookSecret),
+			http.StatusOK, `{"status":"processed"}`, ""},
+		{"paid webhook", glomotest.NewWebhookRequest(glomochi.DefaultWebhookPath, "payment", "success", paidData, webhookSecret),
 			http.StatusOK, `{"status":"processed"}`, ""},
 		{"post to the redirect", post(glomochi.DefaultResultPath, successJSON()),
 			http.StatusMethodNotAllowed, `{"error":"method_not_allowed","message":"use GET: this is the callbackUrl redirect"}`, "GET"},
@@ -86,8 +104,10 @@ func TestMountServesEachEndpointForItsMethod(t *testing.T) {
 			http.StatusMethodNotAllowed, `{"error":"method_not_allowed","message":"webhooks must be POSTed"}`, "POST"},
 		{"verify, wrong order", post(glomochi.DefaultVerifyPath, strings.Replace(successJSON(), order, "order_other", 1)),
 			http.StatusBadRequest, `{"error":"order_mismatch","message":"the result is for a different order"}`, ""},
-		{"webhook, wrong secret", glomotest.NewWebhookRequest(glomochi.DefaultWebhookPath, "payment", "success", webhookData, "whsec_other"),
+		{"webhook, wrong secret", glomotest.NewWebhookRequest(glomochi.DefaultWebhookPath, "payment", "in_progress", webhookData, "whsec_other"),
 			http.StatusUnauthorized, `{"error":"signature_mismatch","message":"the signature does not match the body"}`, ""},
+		{"webhook, unsigned", post(glomochi.DefaultWebhookPath, `{}`),
+			http.StatusUnauthorized, `{"error":"missing_signature","message":"the X-Glomopay-Signature header is missing"}`, ""},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -103,11 +123,27 @@ func TestMountServesEachEndpointForItsMethod(t *testing.T) {
 			assert.Equal(t, tt.wantAllow, rec.Header().Get("Allow"))
 		})
 	}
-	require.Len(t, *events, 1)
+	require.Len(t, *fx.events, 1)
+	assert.Equal(t, payment, (*fx.events)[0].ID())
+	assert.Equal(t, []glomo.PaidOrder{
+		{OrderID: order, PaymentID: payment, Proof: glomo.ProofRedirect},
+		{OrderID: "order_chi_2", PaymentID: "payt_chi_2", Proof: glomo.ProofWebhook},
+	}, fx.fulfilled.Orders())
+}
+
+func TestMountSharesFulfilment(t *testing.T) {
+	adaptertest.CheckSharedFulfilment(t, func(results *glomo.ResultHandler, webhooks *webhook.Handler) http.Handler {
+		r := chi.NewRouter()
+		require.NoError(t, glomochi.Mount(r, glomochi.Endpoints{
+			Result: results, ResultPath: "/result", VerifyPath: "/result",
+			Webhook: webhooks, WebhookPath: "/webhook",
+		}))
+		return r
+	})
 }
 
 func TestMountOnePathForBothMethods(t *testing.T) {
-	e, _ := newEndpoints(t)
+	e := newEndpoints(t).endpoints
 	e.ResultPath, e.VerifyPath, e.Webhook = "/payment-result", "/payment-result", nil
 	r := chi.NewRouter()
 	require.NoError(t, glomochi.Mount(r, e))
@@ -131,7 +167,7 @@ func TestMountOnePathForBothMethods(t *testing.T) {
 }
 
 func TestMountUnderAPrefixWithMiddleware(t *testing.T) {
-	e, _ := newEndpoints(t)
+	e := newEndpoints(t).endpoints
 	r := chi.NewRouter()
 	r.Route("/shop", func(r chi.Router) {
 		r.Use(glomo.Headers())
@@ -144,7 +180,7 @@ func TestMountUnderAPrefixWithMiddleware(t *testing.T) {
 }
 
 func TestMountConfigurationErrors(t *testing.T) {
-	e, _ := newEndpoints(t)
+	e := newEndpoints(t).endpoints
 	tests := []struct {
 		name    string
 		router  chi.Router
@@ -177,7 +213,7 @@ func TestMountConfigurationErrors(t *testing.T) {
 }
 
 func TestMountParameterisedPaths(t *testing.T) {
-	e, _ := newEndpoints(t)
+	e := newEndpoints(t).endpoints
 	e.ResultPath, e.VerifyPath, e.WebhookPath = "/{shop}/result", "/{shop}/verify", "/{shop}/webhook"
 	r := chi.NewRouter()
 	require.NoError(t, glomochi.Mount(r, e))

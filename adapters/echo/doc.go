@@ -2,16 +2,20 @@
 // (github.com/labstack/echo/v4).
 //
 // The COOP and CSP fix-ups are echo middleware ([Headers], [CSP], [COOP],
-// [Middleware]) that correct the headers when echo commits them, through
-// the response's Before hook and, for a Flush (which skips Before hooks),
-// through the response's writer; so headers set by the handler after the
-// middleware ran are corrected too. The payment-result and webhook
-// handlers of package glomo become echo handlers ([Result], [Webhook])
-// that return bad client input as an *echo.HTTPError whose Message is a
-// glomo.ErrorBody, which echo's default error handler sends as glomo's
-// JSON body {"error": code, "message": text}. [OnResult] renders a result
-// with echo and [Payment] reads the verified payment from the echo.Context,
-// as [OnWebhook] processes a webhook event with echo and [Event] reads it.
+// and [Middleware] for a Fixer from package adapter) that correct the
+// headers when echo commits them, in the writer beneath echo's Response
+// (after the response's Before hooks ran); so headers set by the handler
+// after the middleware ran, or by a Before hook, are corrected too.
+//
+// glomo's payment-result handler and the webhook handler of package
+// webhook become echo handlers ([Result], [Webhook]) that return bad input
+// and failures as an *echo.HTTPError whose Message is a glomo.ErrorBody,
+// which echo's default error handler sends as glomo's JSON body
+// {"error": code, "message": text}. Give both the same glomo.Fulfilment:
+// an order is fulfilled once, whether the signed result or the webhook
+// arrives first. [OnResult] renders a result with echo and [Payment] reads
+// the verified payment from the echo.Context; [OnWebhook] processes the
+// other webhook events with echo and [Event] reads them.
 //
 // # Compatibility
 //

@@ -8,8 +8,10 @@ import (
 	"strings"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/adapter"
 	glomoecho "github.com/glomokit/glomo/adapters/echo"
 	"github.com/glomokit/glomo/glomotest"
+	"github.com/glomokit/glomo/webhook"
 	"github.com/labstack/echo/v4"
 )
 
@@ -36,15 +38,35 @@ func ExampleHeaders() {
 	// script-src 'self' https://glomopay-checkout-sdk.web.app 'nonce-…'
 }
 
+func ExampleMiddleware() {
+	// adapter.NewHeaders returns a configuration error where Headers
+	// would panic.
+	f, err := adapter.NewHeaders(glomo.WithBaseline("script-src 'self'"))
+	if err != nil {
+		panic(err)
+	}
+	e := echo.New()
+	e.Use(glomoecho.Middleware(f))
+	e.GET("/", func(c echo.Context) error { return c.String(http.StatusOK, "page") })
+
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	fmt.Println(rec.Header().Get("Content-Security-Policy"))
+	// Output: script-src 'self' https://glomopay-checkout-sdk.web.app
+}
+
 func ExampleResult() {
+	// Give the same Fulfilment to the webhook handler: the order is
+	// fulfilled once, whichever proof of payment arrives first.
+	fulfilment := glomo.MustNewFulfilment(func(ctx context.Context, o glomo.PaidOrder) error {
+		fmt.Println("fulfilling", o.OrderID, "after the", o.Proof)
+		return nil
+	}, glomo.FulfilmentOptions{})
 	results := glomo.MustNewResultHandler(glomo.ResultHandlerOptions{
 		Secrets: []string{"sk_test_current"},
 		// The order this visitor pays for, from the merchant's session.
 		ExpectedOrder: func(r *http.Request) (string, error) { return "order_1", nil },
-		Fulfil: func(ctx context.Context, p glomo.Payment) error {
-			fmt.Println("fulfilling", p.OrderID)
-			return nil
-		},
+		Fulfilment:    fulfilment,
 		OnResult: glomoecho.OnResult(func(c echo.Context, p glomo.Payment) error {
 			return c.JSON(http.StatusOK, map[string]any{"outcome": p.Outcome})
 		}),
@@ -63,24 +85,27 @@ func ExampleResult() {
 		fmt.Print(rec.Code, " ", rec.Body.String())
 	}
 	// Output:
-	// fulfilling order_1
+	// fulfilling order_1 after the post
 	// 200 {"outcome":"success"}
 	// 400 {"error":"order_mismatch","message":"the result is for a different order"}
 }
 
 func ExampleWebhook() {
-	webhooks, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
-		Secrets: []glomo.WebhookSecret{"whsec_test"},
-		// OnWebhook hands Handle the delivery's echo.Context; its request's
-		// context carries Handle's deadline for your database calls.
-		Handle: glomoecho.OnWebhook(func(c echo.Context, e glomo.WebhookEvent) error {
+	fulfilment := glomo.MustNewFulfilment(func(ctx context.Context, o glomo.PaidOrder) error {
+		fmt.Println("fulfilling", o.OrderID, "after the", o.Proof)
+		return nil
+	}, glomo.FulfilmentOptions{})
+	webhooks := webhook.MustNewHandler(webhook.Options{
+		Secrets: []webhook.Secret{"whsec_test"},
+		// Events that prove an order paid go to the Fulfilment.
+		Fulfilment: fulfilment,
+		// Every other event: OnWebhook hands Handle the delivery's
+		// echo.Context; its request's context carries Handle's deadline.
+		Handle: glomoecho.OnWebhook(func(c echo.Context, e webhook.Event) error {
 			fmt.Println("event:", e.EntityType, e.EventType, e.ID(), "at", c.Path())
 			return nil
 		}),
 	})
-	if err != nil {
-		panic(err)
-	}
 	e := echo.New()
 	logEvent := func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -91,20 +116,21 @@ func ExampleWebhook() {
 			return err
 		}
 	}
-	// Webhook refuses an Async handler: echo recycles c once it answers.
-	serve, err := glomoecho.Webhook(webhooks)
-	if err != nil {
-		panic(err)
-	}
-	e.POST("/webhooks/glomo", serve, logEvent)
+	e.POST("/webhooks/glomo", glomoecho.Webhook(webhooks), logEvent)
 
-	req := glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success",
-		map[string]string{"id": "payt_1", "status": "success"}, "whsec_test")
-	rec := httptest.NewRecorder()
-	e.ServeHTTP(rec, req)
-	fmt.Print(rec.Code, " ", rec.Body.String())
+	paid := glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success",
+		map[string]string{"id": "payt_1", "order_id": "order_1", "status": "success"}, "whsec_test")
+	refund := glomotest.NewWebhookRequest("/webhooks/glomo", "refund", "success",
+		map[string]string{"id": "rfnd_1", "status": "success"}, "whsec_test")
+	for _, req := range []*http.Request{paid, refund} {
+		rec := httptest.NewRecorder()
+		e.ServeHTTP(rec, req)
+		fmt.Print(rec.Code, " ", rec.Body.String())
+	}
 	// Output:
-	// event: payment success payt_1 at /webhooks/glomo
-	// logged: payment|payt_1|success|success
+	// fulfilling order_1 after the webhook
+	// 200 {"status":"processed"}
+	// event: refund success rfnd_1 at /webhooks/glomo
+	// logged: refund|rfnd_1|success|success
 	// 200 {"status":"processed"}
 }

@@ -2,21 +2,23 @@ package glomoecho
 
 import (
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/adapter"
 	"github.com/labstack/echo/v4"
 )
 
-// Middleware returns echo middleware applying f's fix-ups (see
-// glomo.HeaderFixer) to every response at the moment echo commits its
-// headers: in the response's Before hook, which runs at WriteHeader and the
-// first Write, and on a Flush or a write that reaches the response's writer
-// directly, which skip that hook. When the handler returns without writing,
-// the headers are fixed then, and again if echo's error handler writes.
-// Requests that f skips (COOPOptions.Skip, WithSkip) pass untouched; a
-// handler exempts its response from the COOP fix-up with
-// glomo.ExemptCOOP(c.Response()). It panics if f is nil.
-func Middleware(f *glomo.HeaderFixer) echo.MiddlewareFunc {
+// Middleware returns echo middleware applying f's fix-ups to every
+// response at the moment echo commits its headers: when the response's
+// WriteHeader (called by the first Write too), Flush or a write that skips
+// the response reaches the writer beneath it, which Middleware replaces.
+// The response's Before hooks have all run by then, so the headers they
+// set are fixed too. When the handler returns without writing, the
+// headers are fixed then, and again if echo's error handler writes.
+// Requests that f skips (glomo.WithSkip) pass untouched; a handler exempts
+// its response from the COOP fix-up with glomo.ExemptCOOP(c.Response()).
+// It panics if f is nil.
+func Middleware(f *adapter.Fixer) echo.MiddlewareFunc {
 	if f == nil {
-		panic("glomoecho: Middleware needs a HeaderFixer")
+		panic("glomoecho: Middleware needs an adapter.Fixer")
 	}
 	return func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
@@ -29,12 +31,12 @@ func Middleware(f *glomo.HeaderFixer) echo.MiddlewareFunc {
 			res := c.Response()
 			w := &commitWriter{ResponseWriter: res.Writer, fix: f, req: req}
 			res.Writer = w
-			res.Before(w.commit)
 			err := next(c)
 			if !res.Committed && !w.committed {
 				// Either net/http sends the headers as they are once this
-				// returns, or echo's error handler writes a response, which
-				// runs the Before hook again; the fix-ups are idempotent.
+				// returns, or echo's error handler writes a response
+				// through w, which fixes them again; the fix-ups are
+				// idempotent.
 				w.fixHeaders()
 			}
 			return err
@@ -44,36 +46,33 @@ func Middleware(f *glomo.HeaderFixer) echo.MiddlewareFunc {
 
 // COOP is echo middleware with the behaviour of glomo.COOP: a
 // Cross-Origin-Opener-Policy of same-origin, set by anyone, becomes
-// same-origin-allow-popups, and a response without one gets it.
-func COOP() echo.MiddlewareFunc { return NewCOOP(glomo.COOPOptions{}) }
-
-// NewCOOP is COOP configured by opts.
-func NewCOOP(opts glomo.COOPOptions) echo.MiddlewareFunc {
-	return Middleware(glomo.NewCOOPFixer(opts))
+// same-origin-allow-popups, and a response without one gets it. It takes
+// glomo.WithSkip and glomo.WithLogger, and panics if opts are invalid;
+// use adapter.NewCOOP and Middleware to get the error instead.
+func COOP(opts ...glomo.Option) echo.MiddlewareFunc {
+	return Middleware(must(adapter.NewCOOP(opts...)))
 }
 
 // CSP is echo middleware with the behaviour of glomo.CSP: Glomo Checkout's
 // sources are merged into every Content-Security-Policy a response carries.
-// It panics if opts are invalid; use glomo.NewCSP and Middleware to get the
-// error instead.
-func CSP(opts ...glomo.CSPOption) echo.MiddlewareFunc {
-	f, err := glomo.NewCSP(opts...)
-	if err != nil {
-		panic(err)
-	}
-	return Middleware(f)
-}
+// It panics if opts are invalid; use adapter.NewCSP and Middleware to get
+// the error instead.
+func CSP(opts ...glomo.Option) echo.MiddlewareFunc { return Middleware(must(adapter.NewCSP(opts...))) }
 
 // Headers is echo middleware applying both COOP and CSP, as glomo.Headers
 // does: the one-call setup for a site that shows Glomo Checkout. It panics
-// if opts are invalid; use glomo.NewHeaders and Middleware to get the error
-// instead.
-func Headers(opts ...glomo.CSPOption) echo.MiddlewareFunc {
-	f, err := glomo.NewHeaders(opts...)
+// if opts are invalid; use adapter.NewHeaders and Middleware to get the
+// error instead.
+func Headers(opts ...glomo.Option) echo.MiddlewareFunc {
+	return Middleware(must(adapter.NewHeaders(opts...)))
+}
+
+// must panics on a configuration error, as glomo's middleware does.
+func must(f *adapter.Fixer, err error) *adapter.Fixer {
 	if err != nil {
 		panic(err)
 	}
-	return Middleware(f)
+	return f
 }
 
 // Nonce returns the CSP nonce of c's request, for the nonce attribute of

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/adapter"
 	glomoecho "github.com/glomokit/glomo/adapters/echo"
 	"github.com/labstack/echo/v4"
 	"github.com/labstack/echo/v4/middleware"
@@ -73,6 +75,10 @@ func TestHeadersFixesWhatTheHandlerSets(t *testing.T) {
 			isolate(c)
 			return c.Stream(http.StatusOK, "text/plain", strings.NewReader("streamed"))
 		}, http.StatusOK, "streamed"},
+		{"set in a Before hook", func(c echo.Context) error {
+			c.Response().Before(func() { isolate(c) })
+			return c.String(http.StatusOK, "hooked")
+		}, http.StatusOK, "hooked"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -108,9 +114,15 @@ func TestErrorHandlerHeadersAreFixed(t *testing.T) {
 	assert.Equal(t, mergedPolicy, res.Header.Get(headerCSP))
 }
 
-func TestCOOPAndCSPSeparately(t *testing.T) {
-	f, err := glomo.NewHeaders()
+// mustFixer returns the Fixer that newFixer builds without options.
+func mustFixer(t *testing.T, newFixer func(...glomo.Option) (*adapter.Fixer, error)) *adapter.Fixer {
+	t.Helper()
+	f, err := newFixer()
 	require.NoError(t, err)
+	return f
+}
+
+func TestCOOPAndCSPSeparately(t *testing.T) {
 	tests := []struct {
 		name              string
 		mw                echo.MiddlewareFunc
@@ -118,7 +130,9 @@ func TestCOOPAndCSPSeparately(t *testing.T) {
 	}{
 		{"COOP", glomoecho.COOP(), glomo.COOPAllowPopups, sitePolicy},
 		{"CSP", glomoecho.CSP(), "same-origin", mergedPolicy},
-		{"Middleware(NewHeaders)", glomoecho.Middleware(f), glomo.COOPAllowPopups, mergedPolicy},
+		{"Middleware(NewHeaders)", glomoecho.Middleware(mustFixer(t, adapter.NewHeaders)), glomo.COOPAllowPopups, mergedPolicy},
+		{"Middleware(NewCOOP)", glomoecho.Middleware(mustFixer(t, adapter.NewCOOP)), glomo.COOPAllowPopups, sitePolicy},
+		{"Middleware(NewCSP)", glomoecho.Middleware(mustFixer(t, adapter.NewCSP)), "same-origin", mergedPolicy},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -134,7 +148,7 @@ func TestCOOPAndCSPSeparately(t *testing.T) {
 
 func TestSkip(t *testing.T) {
 	skipIsolated := func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/isolated") }
-	e := newEcho(glomoecho.NewCOOP(glomo.COOPOptions{Skip: skipIsolated}), glomoecho.CSP(glomo.WithSkip(skipIsolated)))
+	e := newEcho(glomoecho.COOP(glomo.WithSkip(skipIsolated)), glomoecho.CSP(glomo.WithSkip(skipIsolated)))
 	e.GET("/*", func(c echo.Context) error { isolate(c); return c.String(http.StatusOK, "ok") })
 
 	for path, want := range map[string]string{"/isolated/game": "same-origin", "/shop": glomo.COOPAllowPopups} {
@@ -161,9 +175,40 @@ func TestNonce(t *testing.T) {
 }
 
 func TestConstructorsPanicOnBadConfiguration(t *testing.T) {
-	assert.Panics(t, func() { glomoecho.Middleware(nil) })
-	assert.Panics(t, func() { glomoecho.CSP(glomo.WithBaseline("")) })
-	assert.Panics(t, func() { glomoecho.Headers(glomo.WithCacheSize(0)) })
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tests := []struct {
+		name      string
+		build     func()
+		wantPanic bool
+		wantErr   error // what the panic matches, when not nil
+	}{
+		{"Middleware(nil)", func() { glomoecho.Middleware(nil) }, true, nil},
+		{"CSP with an empty baseline", func() { glomoecho.CSP(glomo.WithBaseline("")) }, true, glomo.ErrInvalidBaseline},
+		{"Headers with a zero cache", func() { glomoecho.Headers(glomo.WithCacheSize(0)) }, true, nil},
+		{"Headers with a nil Option", func() { glomoecho.Headers(nil) }, true, nil},
+		{"COOP with a CSP option", func() { glomoecho.COOP(glomo.WithNonce()) }, true, glomo.ErrUnsupportedOption},
+		{"COOP with WithSkip and WithLogger", func() {
+			glomoecho.COOP(glomo.WithSkip(func(*http.Request) bool { return false }), glomo.WithLogger(quiet))
+		}, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !tt.wantPanic {
+				assert.NotPanics(t, tt.build)
+				return
+			}
+			if tt.wantErr == nil {
+				assert.Panics(t, tt.build)
+				return
+			}
+			defer func() {
+				err, ok := recover().(error)
+				require.True(t, ok, "panics with an error")
+				assert.ErrorIs(t, err, tt.wantErr)
+			}()
+			tt.build()
+		})
+	}
 }
 
 func TestRecoverResponseIsFixed(t *testing.T) {
@@ -185,36 +230,50 @@ func TestRecoverResponseIsFixed(t *testing.T) {
 
 func TestGzipComposes(t *testing.T) {
 	gzip := middleware.GzipWithConfig(middleware.GzipConfig{MinLength: 1})
+	handlers := []struct {
+		name           string
+		handler        echo.HandlerFunc
+		wantStatus     int
+		wantBody       string
+		wantCompressed bool
+	}{
+		{"flushed body", func(c echo.Context) error {
+			isolate(c)
+			_, _ = c.Response().Write([]byte("part one "))
+			c.Response().Flush()
+			return c.String(http.StatusOK, "part two")
+		}, http.StatusOK, "part one part two", true},
+		{"no body", func(c echo.Context) error { isolate(c); return c.NoContent(http.StatusNoContent) }, http.StatusNoContent, "", false},
+		{"nothing written", func(c echo.Context) error { isolate(c); return nil }, http.StatusOK, "", false},
+	}
 	for _, order := range []string{"Gzip outside", "Gzip inside"} {
-		t.Run(order, func(t *testing.T) {
-			e := newEcho(gzip, glomoecho.Headers())
-			if order == "Gzip inside" {
-				e = newEcho(glomoecho.Headers(), gzip)
-			}
-			e.GET("/", func(c echo.Context) error {
-				isolate(c)
-				_, _ = c.Response().Write([]byte("part one "))
-				c.Response().Flush()
-				return c.String(http.StatusOK, "part two")
+		for _, h := range handlers {
+			t.Run(order+"/"+h.name, func(t *testing.T) {
+				e := newEcho(gzip, glomoecho.Headers())
+				if order == "Gzip inside" {
+					e = newEcho(glomoecho.Headers(), gzip)
+				}
+				e.GET("/", h.handler)
+				srv := httptest.NewServer(e)
+				defer srv.Close()
+				res, err := srv.Client().Get(srv.URL) // the transport asks for gzip and decodes it
+				require.NoError(t, err)
+				defer res.Body.Close()
+				body, err := io.ReadAll(res.Body)
+				require.NoError(t, err)
+				assert.Equal(t, h.wantStatus, res.StatusCode)
+				assert.Equal(t, h.wantCompressed, res.Uncompressed, "gzipped")
+				assert.Equal(t, h.wantBody, string(body))
+				assert.Equal(t, glomo.COOPAllowPopups, res.Header.Get(headerCOOP))
+				assert.Equal(t, mergedPolicy, res.Header.Get(headerCSP))
 			})
-			srv := httptest.NewServer(e)
-			defer srv.Close()
-			res, err := srv.Client().Get(srv.URL) // the transport asks for gzip and decodes it
-			require.NoError(t, err)
-			defer res.Body.Close()
-			body, err := io.ReadAll(res.Body)
-			require.NoError(t, err)
-			assert.True(t, res.Uncompressed, "the response was gzipped")
-			assert.Equal(t, "part one part two", string(body))
-			assert.Equal(t, glomo.COOPAllowPopups, res.Header.Get(headerCOOP))
-			assert.Equal(t, mergedPolicy, res.Header.Get(headerCSP))
-		})
+		}
 	}
 }
 
 // TestStreaming checks on a real connection that the headers of a streamed
 // response are fixed by the time they arrive, before the handler finishes:
-// for events written and flushed (echo's Before hook) and for a flush
+// for events written and flushed and for a flush
 // before anything is written (which bypasses the hook).
 func TestStreaming(t *testing.T) {
 	tests := []struct {

@@ -6,13 +6,14 @@ import (
 	"net/http"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/webhook"
 	"github.com/labstack/echo/v4"
 )
 
 // Keys of the verified payment and webhook event in an echo.Context.
 const (
 	paymentKey = "github.com/glomokit/glomo/adapters/echo.Payment"
-	eventKey   = "github.com/glomokit/glomo/adapters/echo.WebhookEvent"
+	eventKey   = "github.com/glomokit/glomo/adapters/echo.Event"
 )
 
 // responderKey carries the request's responder in the request that Result
@@ -25,17 +26,21 @@ type responderKey struct{}
 // input it returns an *echo.HTTPError whose Message is the glomo.ErrorBody
 // glomo's handler would write (echo's default error handler sends it as
 // that JSON body); a classified result is rendered by h's OnResult, which
-// [OnResult] lets you write with echo.
+// [OnResult] lets you write with echo. It panics if h is nil.
 func Result(h *glomo.ResultHandler) echo.HandlerFunc {
 	if h == nil {
 		panic("glomoecho: Result needs a ResultHandler")
 	}
-	return func(c echo.Context) error {
-		w := &responder{ResponseWriter: c.Response(), c: c}
-		r := c.Request()
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), responderKey{}, w)))
-		return w.err
-	}
+	return func(c echo.Context) error { return serve(h, c) }
+}
+
+// serve runs h on c's request, carrying the responder, and returns the
+// error the responder recorded.
+func serve(h http.Handler, c echo.Context) error {
+	w := &responder{ResponseWriter: c.Response(), c: c}
+	r := c.Request()
+	h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), responderKey{}, w)))
+	return w.err
 }
 
 // OnResult returns a glomo.ResultHandlerOptions.OnResult that renders the
@@ -70,55 +75,35 @@ func Payment(c echo.Context) (glomo.Payment, bool) {
 	return glomo.PaymentFromContext(c.Request().Context())
 }
 
-// ErrAsyncWebhook is returned by [Webhook] for a glomo.WebhookHandler
-// built with WebhookOptions.Async.
-var ErrAsyncWebhook = errors.New("glomoecho: Webhook serves only a synchronous WebhookHandler: " +
-	"an Async one acknowledges an event before Handle runs, when echo has recycled the delivery's context")
-
 // Webhook returns an echo handler serving h, Glomo's webhook deliveries
-// (POST). Refusals are returned as an *echo.HTTPError whose Message is a
-// glomo.ErrorBody. The verified event goes to h's Handle function, which
-// [OnWebhook] lets you write with echo.
-//
-// h must be synchronous: for a nil h, or one built with
-// WebhookOptions.Async, Webhook returns an error (ErrAsyncWebhook for
-// Async) instead of a handler. An Async handler answers 202 and runs
-// Handle later, after echo has recycled the delivery's context, so a
-// Handle written with OnWebhook would fail on every event that Glomo had
-// already been told was received. Mount an Async handler whose Handle
-// does not use OnWebhook with echo.WrapHandler(h).
-func Webhook(h *glomo.WebhookHandler) (echo.HandlerFunc, error) {
+// (POST). Refusals and failures are returned as an *echo.HTTPError whose
+// Message is a glomo.ErrorBody. Events proving an order paid go to h's
+// Fulfilment; every other event goes to h's Handle, which [OnWebhook] lets
+// you write with echo. It panics if h is nil.
+func Webhook(h *webhook.Handler) echo.HandlerFunc {
 	if h == nil {
-		return nil, errors.New("glomoecho: Webhook needs a WebhookHandler")
+		panic("glomoecho: Webhook needs a webhook.Handler")
 	}
-	if h.Async() {
-		return nil, ErrAsyncWebhook
-	}
-	return func(c echo.Context) error {
-		w := &responder{ResponseWriter: c.Response(), c: c}
-		r := c.Request()
-		h.ServeHTTP(w, r.WithContext(context.WithValue(r.Context(), responderKey{}, w)))
-		return w.err
-	}, nil
+	return func(c echo.Context) error { return serve(h, c) }
 }
 
 // errNoEchoContext is what OnWebhook's Handle returns when the event did
-// not come through Webhook in the synchronous mode.
-var errNoEchoContext = errors.New("glomoecho.OnWebhook handles only events served by glomoecho.Webhook without Async")
+// not come through Webhook.
+var errNoEchoContext = errors.New("glomoecho.OnWebhook handles only events served by glomoecho.Webhook")
 
-// OnWebhook returns a glomo.WebhookOptions.Handle that processes the
-// verified event with echo: it stores the event in c (see [Event]) and
-// calls handle with the delivery's echo.Context, whose request context
-// carries Handle's deadline while handle runs. handle's error, as with any
-// Handle, answers 500 so that Glomo retries.
+// OnWebhook returns a webhook.Options.Handle that processes the verified
+// event with echo: it stores the event in c (see [Event]) and calls handle
+// with the delivery's echo.Context, whose request context is Handle's
+// context (the request's values, Handle's deadline, no cancellation when
+// the client leaves) while handle runs; c's request is restored
+// afterwards. handle's error, as with any Handle, answers 500 so that
+// Glomo retries.
 //
-// The handler must be served by [Webhook], which refuses an Async handler
-// when it is built. Served another way (echo.WrapHandler), the returned
-// function returns an error and never calls handle: a delivery then gets
-// 500 and Glomo retries it. Never use OnWebhook for an Async handler
-// served another way: its events would be acknowledged and then dropped.
-func OnWebhook(handle func(c echo.Context, e glomo.WebhookEvent) error) func(context.Context, glomo.WebhookEvent) error {
-	return func(ctx context.Context, e glomo.WebhookEvent) error {
+// The handler must be served by [Webhook]. Served another way
+// (echo.WrapHandler), the returned function returns an error and never
+// calls handle: a delivery then gets 500 and Glomo retries it.
+func OnWebhook(handle func(c echo.Context, e webhook.Event) error) func(context.Context, webhook.Event) error {
+	return func(ctx context.Context, e webhook.Event) error {
 		rw, ok := ctx.Value(responderKey{}).(*responder)
 		if !ok {
 			return errNoEchoContext
@@ -135,8 +120,8 @@ func OnWebhook(handle func(c echo.Context, e glomo.WebhookEvent) error) func(con
 // Event returns the verified webhook event that [OnWebhook] handled for
 // c's request, and whether there is one: set for handle and for the
 // middleware around Webhook once it returns.
-func Event(c echo.Context) (glomo.WebhookEvent, bool) {
-	e, ok := c.Get(eventKey).(glomo.WebhookEvent)
+func Event(c echo.Context) (webhook.Event, bool) {
+	e, ok := c.Get(eventKey).(webhook.Event)
 	return e, ok
 }
 
@@ -148,9 +133,17 @@ type responder struct {
 	err error
 }
 
-var _ glomo.ErrorResponder = (*responder)(nil)
+// glomo.WriteError looks for this method structurally; keep it in step.
+var _ interface {
+	RespondError(status int, body glomo.ErrorBody)
+} = (*responder)(nil)
 
-// RespondError records an *echo.HTTPError for the handler to return.
+// RespondError records an *echo.HTTPError for the handler to return;
+// glomo.WriteError calls it.
 func (w *responder) RespondError(status int, body glomo.ErrorBody) {
 	w.err = &echo.HTTPError{Code: status, Message: body}
 }
+
+// Unwrap returns c's response, so that glomo.ExemptCOOP and
+// http.ResponseController find the writers beneath.
+func (w *responder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -14,6 +14,7 @@ import (
 	glomoecho "github.com/glomokit/glomo/adapters/echo"
 	"github.com/glomokit/glomo/glomotest"
 	"github.com/glomokit/glomo/internal/adaptertest"
+	"github.com/glomokit/glomo/webhook"
 	"github.com/labstack/echo/v4"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -147,6 +148,7 @@ func TestResultServerFailureIsGeneric(t *testing.T) {
 	h, err := glomo.NewResultHandler(glomo.ResultHandlerOptions{
 		Secrets:       []string{adaptertest.Secret},
 		ExpectedOrder: func(*http.Request) (string, error) { return "", io.ErrUnexpectedEOF },
+		Fulfilment:    adaptertest.NopFulfilment(t),
 		Logger:        adaptertest.Quiet,
 	})
 	require.NoError(t, err)
@@ -158,30 +160,62 @@ func TestResultServerFailureIsGeneric(t *testing.T) {
 	assert.JSONEq(t, `{"error":"internal_error","message":"the payment result could not be processed; try again later"}`, rec.Body.String())
 }
 
-func TestWebhook(t *testing.T) {
-	var got []glomo.WebhookEvent
-	wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
-		Secrets: []glomo.WebhookSecret{adaptertest.WebhookSecret},
-		Handle: func(_ context.Context, e glomo.WebhookEvent) error {
-			got = append(got, e)
-			return nil
-		},
-		Logger: adaptertest.Quiet,
+// TestResultExemptCOOPThroughResponder checks that a plain OnResult, which
+// gets the adapter's writer rather than c.Response(), still finds the
+// header middleware behind it.
+func TestResultExemptCOOPThroughResponder(t *testing.T) {
+	var found bool
+	h := adaptertest.NewResultHandler(t, func(w http.ResponseWriter, _ *http.Request, _ glomo.Payment) {
+		found = glomo.ExemptCOOP(w)
+		w.Header().Set(headerCOOP, "same-origin")
+		w.WriteHeader(http.StatusOK)
 	})
-	require.NoError(t, err)
-	e := newEcho()
-	e.POST("/webhooks/glomo", mustWebhook(t, wh))
+	e := newEcho(glomoecho.Headers())
+	e.POST("/r", glomoecho.Result(h))
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, adaptertest.Post("/r", "application/json", adaptertest.SuccessJSON(adaptertest.Order)))
+	assert.True(t, found)
+	assert.Equal(t, "same-origin", rec.Result().Header.Get(headerCOOP))
+}
 
+func TestWebhook(t *testing.T) {
+	var got []webhook.Event
+	wh := adaptertest.NewWebhookHandler(t, nil, func(_ context.Context, e webhook.Event) error {
+		got = append(got, e)
+		return nil
+	})
 	for _, tt := range adaptertest.WebhookCases("/webhooks/glomo") {
 		t.Run(tt.Name, func(t *testing.T) {
+			var returned error
+			e := newEcho(func(next echo.HandlerFunc) echo.HandlerFunc {
+				return func(c echo.Context) error { returned = next(c); return returned }
+			})
+			e.POST("/webhooks/glomo", glomoecho.Webhook(wh))
 			rec := httptest.NewRecorder()
 			e.ServeHTTP(rec, tt.Request)
 			assert.Equal(t, tt.WantStatus, rec.Code)
 			assert.JSONEq(t, tt.WantBody, rec.Body.String())
+			if tt.WantStatus < 400 {
+				assert.NoError(t, returned)
+				return
+			}
+			var he *echo.HTTPError
+			require.True(t, errors.As(returned, &he), "an *echo.HTTPError, got %v", returned)
+			assert.Equal(t, tt.WantStatus, he.Code)
 		})
 	}
 	require.Len(t, got, 1)
 	assert.Equal(t, adaptertest.Payment, got[0].ID())
+}
+
+func TestWebhookRefusesOtherMethods(t *testing.T) {
+	e := newEcho()
+	e.Any("/w", glomoecho.Webhook(adaptertest.NewWebhookHandler(t, nil, nil)))
+	rec := httptest.NewRecorder()
+	e.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/w", nil))
+	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+	assert.Equal(t, http.MethodPost, rec.Header().Get("Allow"))
+	assert.JSONEq(t, `{"error":"method_not_allowed","message":"webhooks must be POSTed"}`, rec.Body.String())
 }
 
 func TestOnWebhook(t *testing.T) {
@@ -190,20 +224,16 @@ func TestOnWebhook(t *testing.T) {
 		hadDeadline bool
 		seenAround  []string
 	)
-	wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
-		Secrets: []glomo.WebhookSecret{adaptertest.WebhookSecret},
-		Handle: glomoecho.OnWebhook(func(c echo.Context, e glomo.WebhookEvent) error {
-			_, hadDeadline = c.Request().Context().Deadline()
-			got, ok := glomoecho.Event(c)
-			require.True(t, ok)
-			assert.Equal(t, e.DedupKey(), got.DedupKey())
-			return handled.Handle(e)
-		}),
-		Logger: adaptertest.Quiet,
-	})
-	require.NoError(t, err)
+	wh := adaptertest.NewWebhookHandler(t, nil, glomoecho.OnWebhook(func(c echo.Context, e webhook.Event) error {
+		_, hadDeadline = c.Request().Context().Deadline()
+		assert.Equal(t, "/webhooks/glomo", c.Path(), "the delivery's own context")
+		got, ok := glomoecho.Event(c)
+		require.True(t, ok)
+		assert.Equal(t, e.DedupKey(), got.DedupKey())
+		return handled.Handle(e)
+	}))
 	e := newEcho()
-	e.POST("/webhooks/glomo", mustWebhook(t, wh), func(next echo.HandlerFunc) echo.HandlerFunc {
+	e.POST("/webhooks/glomo", glomoecho.Webhook(wh), func(next echo.HandlerFunc) echo.HandlerFunc {
 		return func(c echo.Context) error {
 			err := next(c)
 			_, deadline := c.Request().Context().Deadline()
@@ -224,36 +254,32 @@ func TestOnWebhook(t *testing.T) {
 
 func TestOnWebhookOutsideWebhook(t *testing.T) {
 	adaptertest.CheckOnWebhookOutsideWebhook(t,
-		func(called func()) func(context.Context, glomo.WebhookEvent) error {
-			return glomoecho.OnWebhook(func(echo.Context, glomo.WebhookEvent) error { called(); return nil })
+		func(called func()) func(context.Context, webhook.Event) error {
+			return glomoecho.OnWebhook(func(echo.Context, webhook.Event) error { called(); return nil })
 		},
-		func(wh *glomo.WebhookHandler) http.Handler {
+		func(wh *webhook.Handler) http.Handler {
 			e := newEcho()
 			e.POST("/w", echo.WrapHandler(wh))
 			return e
 		})
 }
 
-func TestWebhookRefusesAsync(t *testing.T) {
-	adaptertest.CheckWebhookRefusesAsync(t, func(wh *glomo.WebhookHandler) (http.Handler, error) {
-		h, err := glomoecho.Webhook(wh)
-		if err != nil {
-			return nil, err
-		}
+func TestEventWithoutWebhook(t *testing.T) {
+	c := newEcho().NewContext(httptest.NewRequest(http.MethodGet, "/", nil), httptest.NewRecorder())
+	_, ok := glomoecho.Event(c)
+	assert.False(t, ok)
+}
+
+func TestResultAndWebhookShareFulfilment(t *testing.T) {
+	adaptertest.CheckSharedFulfilment(t, func(results *glomo.ResultHandler, webhooks *webhook.Handler) http.Handler {
 		e := newEcho()
-		e.POST("/w", h)
-		return e, nil
-	}, glomoecho.ErrAsyncWebhook)
+		e.POST("/result", glomoecho.Result(results))
+		e.POST("/webhook", glomoecho.Webhook(webhooks))
+		return e
+	})
 }
 
-func TestResultPanicsWithoutCore(t *testing.T) {
+func TestConstructorsPanicWithoutHandler(t *testing.T) {
 	assert.Panics(t, func() { glomoecho.Result(nil) })
-}
-
-// mustWebhook is glomoecho.Webhook for a handler the test knows is valid.
-func mustWebhook(t testing.TB, wh *glomo.WebhookHandler) echo.HandlerFunc {
-	t.Helper()
-	h, err := glomoecho.Webhook(wh)
-	require.NoError(t, err)
-	return h
+	assert.Panics(t, func() { glomoecho.Webhook(nil) })
 }

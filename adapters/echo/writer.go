@@ -3,24 +3,24 @@ package glomoecho
 import (
 	"net/http"
 
-	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/adapter"
 )
 
-// commitWriter is the writer Middleware puts beneath echo's Response. Its
-// commit is also the Response's Before hook, so the fix-up runs once,
-// whichever comes first: the hook, a flush (echo's Flush goes straight to
-// the writer) or a write that bypasses the Response.
+// commitWriter is the writer Middleware puts beneath echo's Response. The
+// Response's WriteHeader runs its Before hooks and then calls this
+// writer's WriteHeader, and its Write and Flush come here too, as do
+// writes that bypass the Response; the fix-up runs once, at the first.
 type commitWriter struct {
 	http.ResponseWriter
-	fix                 *glomo.HeaderFixer
-	req                 *http.Request
-	committed           bool
-	glomo.COOPExemption // set by glomo.ExemptCOOP
+	fix               *adapter.Fixer
+	req               *http.Request
+	committed         bool
+	adapter.Exemption // set by glomo.ExemptCOOP
 }
 
 var (
-	_ http.Flusher       = (*commitWriter)(nil)
-	_ glomo.COOPExempter = (*commitWriter)(nil)
+	_ http.Flusher              = (*commitWriter)(nil)
+	_ interface{ ExemptCOOP() } = (*commitWriter)(nil)
 )
 
 func (w *commitWriter) commit() {
@@ -32,7 +32,7 @@ func (w *commitWriter) commit() {
 
 // fixHeaders applies the fix-ups to the headers now.
 func (w *commitWriter) fixHeaders() {
-	w.FixHeaders(w.fix, w.ResponseWriter.Header(), w.req)
+	w.fix.Fix(w.ResponseWriter.Header(), w.req, &w.Exemption)
 }
 
 // WriteHeader fixes the headers, unless for a 1xx informational status,

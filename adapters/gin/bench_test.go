@@ -10,6 +10,7 @@ import (
 	"github.com/glomokit/glomo"
 	glomogin "github.com/glomokit/glomo/adapters/gin"
 	"github.com/glomokit/glomo/internal/adaptertest"
+	"github.com/glomokit/glomo/webhook"
 )
 
 // benchmarkEngine serves a page that sets COOP and CSP, behind mw.
@@ -74,8 +75,8 @@ func BenchmarkResult(b *testing.B) {
 // BenchmarkWebhook compares Webhook and OnWebhook with the core handler
 // mounted through gin.WrapH, on a verified delivery.
 func BenchmarkWebhook(b *testing.B) {
-	core := adaptertest.NewBenchWebhookHandler(b, func(context.Context, glomo.WebhookEvent) error { return nil })
-	adapted := adaptertest.NewBenchWebhookHandler(b, glomogin.OnWebhook(func(*gin.Context, glomo.WebhookEvent) error { return nil }))
+	core := adaptertest.NewBenchWebhookHandler(b, func(context.Context, webhook.Event) error { return nil })
+	adapted := adaptertest.NewBenchWebhookHandler(b, glomogin.OnWebhook(func(*gin.Context, webhook.Event) error { return nil }))
 	benchRoutes(b, "/w", adaptertest.WebhookRequests("/w"),
-		route{"core", gin.WrapH(core)}, route{"glomogin", mustWebhook(b, adapted)})
+		route{"core", gin.WrapH(core)}, route{"glomogin", glomogin.Webhook(adapted)})
 }

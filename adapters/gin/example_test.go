@@ -9,8 +9,10 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/adapter"
 	glomogin "github.com/glomokit/glomo/adapters/gin"
 	"github.com/glomokit/glomo/glomotest"
+	"github.com/glomokit/glomo/webhook"
 )
 
 func ExampleHeaders() {
@@ -36,15 +38,35 @@ func ExampleHeaders() {
 	// script-src 'self' https://glomopay-checkout-sdk.web.app 'nonce-…'
 }
 
+func ExampleMiddleware() {
+	// adapter.NewHeaders returns a configuration error where Headers
+	// would panic.
+	f, err := adapter.NewHeaders(glomo.WithBaseline("script-src 'self'"))
+	if err != nil {
+		panic(err)
+	}
+	r := gin.New()
+	r.Use(glomogin.Middleware(f))
+	r.GET("/", func(c *gin.Context) { c.String(http.StatusOK, "page") })
+
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/", nil))
+	fmt.Println(rec.Header().Get("Content-Security-Policy"))
+	// Output: script-src 'self' https://glomopay-checkout-sdk.web.app
+}
+
 func ExampleResult() {
+	// Give the same Fulfilment to the webhook handler: the order is
+	// fulfilled once, whichever proof of payment arrives first.
+	fulfilment := glomo.MustNewFulfilment(func(ctx context.Context, o glomo.PaidOrder) error {
+		fmt.Println("fulfilling", o.OrderID, "after the", o.Proof)
+		return nil
+	}, glomo.FulfilmentOptions{})
 	results := glomo.MustNewResultHandler(glomo.ResultHandlerOptions{
 		Secrets: []string{"sk_test_current"},
 		// The order this visitor pays for, from the merchant's session.
 		ExpectedOrder: func(r *http.Request) (string, error) { return "order_1", nil },
-		Fulfil: func(ctx context.Context, p glomo.Payment) error {
-			fmt.Println("fulfilling", p.OrderID)
-			return nil
-		},
+		Fulfilment:    fulfilment,
 		OnResult: glomogin.OnResult(func(c *gin.Context, p glomo.Payment) {
 			c.JSON(http.StatusOK, gin.H{"outcome": p.Outcome})
 		}),
@@ -63,42 +85,47 @@ func ExampleResult() {
 		fmt.Println(rec.Code, rec.Body.String())
 	}
 	// Output:
-	// fulfilling order_1
+	// fulfilling order_1 after the post
 	// 200 {"outcome":"success"}
 	// 400 {"error":"order_mismatch","message":"the result is for a different order"}
 }
 
 func ExampleWebhook() {
-	webhooks, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
-		Secrets: []glomo.WebhookSecret{"whsec_test"},
-		// OnWebhook hands Handle the delivery's *gin.Context; c.Request's
-		// context carries Handle's deadline for your database calls.
-		Handle: glomogin.OnWebhook(func(c *gin.Context, e glomo.WebhookEvent) error {
+	fulfilment := glomo.MustNewFulfilment(func(ctx context.Context, o glomo.PaidOrder) error {
+		fmt.Println("fulfilling", o.OrderID, "after the", o.Proof)
+		return nil
+	}, glomo.FulfilmentOptions{})
+	webhooks := webhook.MustNewHandler(webhook.Options{
+		Secrets: []webhook.Secret{"whsec_test"},
+		// Events that prove an order paid go to the Fulfilment.
+		Fulfilment: fulfilment,
+		// Every other event: OnWebhook hands Handle the delivery's
+		// *gin.Context; c.Request's context carries Handle's deadline.
+		Handle: glomogin.OnWebhook(func(c *gin.Context, e webhook.Event) error {
 			fmt.Println("event:", e.EntityType, e.EventType, e.ID(), "at", c.FullPath())
 			return nil
 		}),
 	})
-	if err != nil {
-		panic(err)
-	}
-	// Webhook refuses an Async handler: gin recycles c once it answers.
-	serve, err := glomogin.Webhook(webhooks)
-	if err != nil {
-		panic(err)
-	}
 	r := gin.New()
-	r.POST("/webhooks/glomo", serve, func(c *gin.Context) {
-		e, _ := glomogin.Event(c) // what the handlers after Webhook see
-		fmt.Println("logged:", e.DedupKey())
+	r.POST("/webhooks/glomo", glomogin.Webhook(webhooks), func(c *gin.Context) {
+		if e, ok := glomogin.Event(c); ok { // what the handlers after Webhook see
+			fmt.Println("logged:", e.DedupKey())
+		}
 	})
 
-	req := glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success",
-		map[string]string{"id": "payt_1", "status": "success"}, "whsec_test")
-	rec := httptest.NewRecorder()
-	r.ServeHTTP(rec, req)
-	fmt.Print(rec.Code, " ", rec.Body.String())
+	paid := glomotest.NewWebhookRequest("/webhooks/glomo", "payment", "success",
+		map[string]string{"id": "payt_1", "order_id": "order_1", "status": "success"}, "whsec_test")
+	refund := glomotest.NewWebhookRequest("/webhooks/glomo", "refund", "success",
+		map[string]string{"id": "rfnd_1", "status": "success"}, "whsec_test")
+	for _, req := range []*http.Request{paid, refund} {
+		rec := httptest.NewRecorder()
+		r.ServeHTTP(rec, req)
+		fmt.Print(rec.Code, " ", rec.Body.String())
+	}
 	// Output:
-	// event: payment success payt_1 at /webhooks/glomo
-	// logged: payment|payt_1|success|success
+	// fulfilling order_1 after the webhook
+	// 200 {"status":"processed"}
+	// event: refund success rfnd_1 at /webhooks/glomo
+	// logged: refund|rfnd_1|success|success
 	// 200 {"status":"processed"}
 }

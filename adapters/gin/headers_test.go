@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/adapter"
 	glomogin "github.com/glomokit/glomo/adapters/gin"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -111,7 +113,9 @@ func TestCOOPAndCSPSeparately(t *testing.T) {
 	}{
 		{"COOP", glomogin.COOP(), glomo.COOPAllowPopups, sitePolicy},
 		{"CSP", glomogin.CSP(), "same-origin", mergedPolicy},
-		{"Middleware(NewHeaders)", glomogin.Middleware(mustHeaders(t)), glomo.COOPAllowPopups, mergedPolicy},
+		{"Middleware(NewHeaders)", glomogin.Middleware(mustFixer(t, adapter.NewHeaders)), glomo.COOPAllowPopups, mergedPolicy},
+		{"Middleware(NewCOOP)", glomogin.Middleware(mustFixer(t, adapter.NewCOOP)), glomo.COOPAllowPopups, sitePolicy},
+		{"Middleware(NewCSP)", glomogin.Middleware(mustFixer(t, adapter.NewCSP)), "same-origin", mergedPolicy},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -126,9 +130,10 @@ func TestCOOPAndCSPSeparately(t *testing.T) {
 	}
 }
 
-func mustHeaders(t *testing.T, opts ...glomo.CSPOption) *glomo.HeaderFixer {
+// mustFixer returns the Fixer that newFixer builds without options.
+func mustFixer(t *testing.T, newFixer func(...glomo.Option) (*adapter.Fixer, error)) *adapter.Fixer {
 	t.Helper()
-	f, err := glomo.NewHeaders(opts...)
+	f, err := newFixer()
 	require.NoError(t, err)
 	return f
 }
@@ -136,7 +141,7 @@ func mustHeaders(t *testing.T, opts ...glomo.CSPOption) *glomo.HeaderFixer {
 func TestSkip(t *testing.T) {
 	skipIsolated := func(r *http.Request) bool { return strings.HasPrefix(r.URL.Path, "/isolated") }
 	r := gin.New()
-	r.Use(glomogin.NewCOOP(glomo.COOPOptions{Skip: skipIsolated}))
+	r.Use(glomogin.COOP(glomo.WithSkip(skipIsolated)))
 	r.Use(glomogin.CSP(glomo.WithSkip(skipIsolated)))
 	r.GET("/*path", func(c *gin.Context) { isolate(c); c.String(http.StatusOK, "ok") })
 
@@ -164,10 +169,41 @@ func TestNonce(t *testing.T) {
 	}
 }
 
-func TestMiddlewarePanicsWithoutFixer(t *testing.T) {
-	assert.Panics(t, func() { glomogin.Middleware(nil) })
-	assert.Panics(t, func() { glomogin.CSP(glomo.WithBaseline("")) })
-	assert.Panics(t, func() { glomogin.Headers(glomo.WithCacheSize(0)) })
+func TestConstructorsPanicOnBadConfiguration(t *testing.T) {
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	tests := []struct {
+		name      string
+		build     func()
+		wantPanic bool
+		wantErr   error // what the panic matches, when not nil
+	}{
+		{"Middleware(nil)", func() { glomogin.Middleware(nil) }, true, nil},
+		{"CSP with an empty baseline", func() { glomogin.CSP(glomo.WithBaseline("")) }, true, glomo.ErrInvalidBaseline},
+		{"Headers with a zero cache", func() { glomogin.Headers(glomo.WithCacheSize(0)) }, true, nil},
+		{"Headers with a nil Option", func() { glomogin.Headers(nil) }, true, nil},
+		{"COOP with a CSP option", func() { glomogin.COOP(glomo.WithNonce()) }, true, glomo.ErrUnsupportedOption},
+		{"COOP with WithSkip and WithLogger", func() {
+			glomogin.COOP(glomo.WithSkip(func(*http.Request) bool { return false }), glomo.WithLogger(quiet))
+		}, false, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if !tt.wantPanic {
+				assert.NotPanics(t, tt.build)
+				return
+			}
+			if tt.wantErr == nil {
+				assert.Panics(t, tt.build)
+				return
+			}
+			defer func() {
+				err, ok := recover().(error)
+				require.True(t, ok, "panics with an error")
+				assert.ErrorIs(t, err, tt.wantErr)
+			}()
+			tt.build()
+		})
+	}
 }
 
 func TestRecoveryResponseIsFixed(t *testing.T) {

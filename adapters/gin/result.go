@@ -7,32 +7,38 @@ import (
 
 	"github.com/gin-gonic/gin"
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/webhook"
 )
 
 // Keys of the verified payment and webhook event in a *gin.Context.
 const (
 	paymentKey = "github.com/glomokit/glomo/adapters/gin.Payment"
-	eventKey   = "github.com/glomokit/glomo/adapters/gin.WebhookEvent"
+	eventKey   = "github.com/glomokit/glomo/adapters/gin.Event"
 )
 
 // ginContextKey carries the *gin.Context in the request that Result and
 // Webhook hand to glomo's handlers, for OnResult and OnWebhook.
 type ginContextKey struct{}
 
+// serve runs h on c's request, carrying c, with errors answered through
+// c.AbortWithStatusJSON.
+func serve(h http.Handler, c *gin.Context) {
+	r := c.Request.WithContext(context.WithValue(c.Request.Context(), ginContextKey{}, c))
+	h.ServeHTTP(responder{c.Writer, c}, r)
+}
+
 // Result returns a gin handler serving h: the callbackUrl redirect (GET)
 // and the posted SDK events (POST) of Glomo Checkout. Mount it for both
 // methods, for example with r.Any or with r.GET and r.POST. Bad client
 // input is answered with c.AbortWithStatusJSON(status, glomo.ErrorBody),
 // the body glomo's handler writes; a classified result is rendered by h's
-// OnResult, which [OnResult] lets you write with gin.
+// OnResult, which [OnResult] lets you write with gin. It panics if h is
+// nil.
 func Result(h *glomo.ResultHandler) gin.HandlerFunc {
 	if h == nil {
 		panic("glomogin: Result needs a ResultHandler")
 	}
-	return func(c *gin.Context) {
-		r := c.Request.WithContext(context.WithValue(c.Request.Context(), ginContextKey{}, c))
-		h.ServeHTTP(responder{c.Writer, c}, r)
-	}
+	return func(c *gin.Context) { serve(h, c) }
 }
 
 // OnResult returns a glomo.ResultHandlerOptions.OnResult that renders the
@@ -70,53 +76,34 @@ func Payment(c *gin.Context) (glomo.Payment, bool) {
 	return glomo.PaymentFromContext(c.Request.Context())
 }
 
-// ErrAsyncWebhook is returned by [Webhook] for a glomo.WebhookHandler
-// built with WebhookOptions.Async.
-var ErrAsyncWebhook = errors.New("glomogin: Webhook serves only a synchronous WebhookHandler: " +
-	"an Async one acknowledges an event before Handle runs, when gin has recycled the delivery's context")
-
 // Webhook returns a gin handler serving h, Glomo's webhook deliveries
-// (POST). Refusals are answered with c.AbortWithStatusJSON(status,
-// glomo.ErrorBody). The verified event goes to h's Handle function, which
-// [OnWebhook] lets you write with gin.
-//
-// h must be synchronous: for a nil h, or one built with
-// WebhookOptions.Async, Webhook returns an error (ErrAsyncWebhook for
-// Async) instead of a handler. An Async handler answers 202 and runs
-// Handle later, after gin has recycled the delivery's context, so a
-// Handle written with OnWebhook would fail on every event that Glomo had
-// already been told was received. Mount an Async handler whose Handle
-// does not use OnWebhook with gin.WrapH(h).
-func Webhook(h *glomo.WebhookHandler) (gin.HandlerFunc, error) {
+// (POST). Refusals and failures are answered with
+// c.AbortWithStatusJSON(status, glomo.ErrorBody). Events proving an order
+// paid go to h's Fulfilment; every other event goes to h's Handle, which
+// [OnWebhook] lets you write with gin. It panics if h is nil.
+func Webhook(h *webhook.Handler) gin.HandlerFunc {
 	if h == nil {
-		return nil, errors.New("glomogin: Webhook needs a WebhookHandler")
+		panic("glomogin: Webhook needs a webhook.Handler")
 	}
-	if h.Async() {
-		return nil, ErrAsyncWebhook
-	}
-	return func(c *gin.Context) {
-		r := c.Request.WithContext(context.WithValue(c.Request.Context(), ginContextKey{}, c))
-		h.ServeHTTP(responder{c.Writer, c}, r)
-	}, nil
+	return func(c *gin.Context) { serve(h, c) }
 }
 
 // errNoGinContext is what OnWebhook's Handle returns when the event did not
-// come through Webhook in the synchronous mode.
-var errNoGinContext = errors.New("glomogin.OnWebhook handles only events served by glomogin.Webhook without Async")
+// come through Webhook.
+var errNoGinContext = errors.New("glomogin.OnWebhook handles only events served by glomogin.Webhook")
 
-// OnWebhook returns a glomo.WebhookOptions.Handle that processes the
-// verified event with gin: it stores the event in c (see [Event]) and calls
-// handle with the delivery's *gin.Context, whose c.Request.Context() carries
-// Handle's deadline while handle runs. handle's error, as with any Handle,
-// answers 500 so that Glomo retries.
+// OnWebhook returns a webhook.Options.Handle that processes the verified
+// event with gin: it stores the event in c (see [Event]) and calls handle
+// with the delivery's *gin.Context, whose c.Request.Context() is Handle's
+// context (the request's values, Handle's deadline, no cancellation when
+// the client leaves) while handle runs; c.Request is restored afterwards.
+// handle's error, as with any Handle, answers 500 so that Glomo retries.
 //
-// The handler must be served by [Webhook], which refuses an Async handler
-// when it is built. Served another way (gin.WrapH), the returned function
-// returns an error and never calls handle: a delivery then gets 500 and
-// Glomo retries it. Never use OnWebhook for an Async handler served
-// another way: its events would be acknowledged and then dropped.
-func OnWebhook(handle func(c *gin.Context, e glomo.WebhookEvent) error) func(context.Context, glomo.WebhookEvent) error {
-	return func(ctx context.Context, e glomo.WebhookEvent) error {
+// The handler must be served by [Webhook]. Served another way (gin.WrapH),
+// the returned function returns an error and never calls handle: a
+// delivery then gets 500 and Glomo retries it.
+func OnWebhook(handle func(c *gin.Context, e webhook.Event) error) func(context.Context, webhook.Event) error {
+	return func(ctx context.Context, e webhook.Event) error {
 		c, ok := ctx.Value(ginContextKey{}).(*gin.Context)
 		if !ok {
 			return errNoGinContext
@@ -132,12 +119,12 @@ func OnWebhook(handle func(c *gin.Context, e glomo.WebhookEvent) error) func(con
 // Event returns the verified webhook event that [OnWebhook] handled for
 // c's request, and whether there is one: set for handle and for every
 // handler and middleware that runs after it.
-func Event(c *gin.Context) (glomo.WebhookEvent, bool) {
+func Event(c *gin.Context) (webhook.Event, bool) {
 	v, ok := c.Get(eventKey)
 	if !ok {
-		return glomo.WebhookEvent{}, false
+		return webhook.Event{}, false
 	}
-	e, ok := v.(glomo.WebhookEvent)
+	e, ok := v.(webhook.Event)
 	return e, ok
 }
 
@@ -148,9 +135,17 @@ type responder struct {
 	c *gin.Context
 }
 
-var _ glomo.ErrorResponder = responder{}
+// glomo.WriteError looks for this method structurally; keep it in step.
+var _ interface {
+	RespondError(status int, body glomo.ErrorBody)
+} = responder{}
 
-// RespondError aborts the chain and sends body as JSON with status.
+// RespondError aborts the chain and sends body as JSON with status;
+// glomo.WriteError calls it.
 func (w responder) RespondError(status int, body glomo.ErrorBody) {
 	w.c.AbortWithStatusJSON(status, body)
 }
+
+// Unwrap returns c's writer, so that glomo.ExemptCOOP and
+// http.ResponseController find the writers beneath.
+func (w responder) Unwrap() http.ResponseWriter { return w.ResponseWriter }

@@ -15,6 +15,7 @@ import (
 	glomogin "github.com/glomokit/glomo/adapters/gin"
 	"github.com/glomokit/glomo/glomotest"
 	"github.com/glomokit/glomo/internal/adaptertest"
+	"github.com/glomokit/glomo/webhook"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 )
@@ -137,6 +138,7 @@ func TestResultServerFailureIsGeneric(t *testing.T) {
 	h, err := glomo.NewResultHandler(glomo.ResultHandlerOptions{
 		Secrets:       []string{adaptertest.Secret},
 		ExpectedOrder: func(*http.Request) (string, error) { return "", io.ErrUnexpectedEOF },
+		Fulfilment:    adaptertest.NopFulfilment(t),
 		Logger:        adaptertest.Quiet,
 	})
 	require.NoError(t, err)
@@ -148,30 +150,57 @@ func TestResultServerFailureIsGeneric(t *testing.T) {
 	assert.JSONEq(t, `{"error":"internal_error","message":"the payment result could not be processed; try again later"}`, rec.Body.String())
 }
 
-func TestWebhook(t *testing.T) {
-	var got []glomo.WebhookEvent
-	wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
-		Secrets: []glomo.WebhookSecret{adaptertest.WebhookSecret},
-		Handle: func(_ context.Context, e glomo.WebhookEvent) error {
-			got = append(got, e)
-			return nil
-		},
-		Logger: adaptertest.Quiet,
+// TestResultExemptCOOPThroughResponder checks that a plain OnResult, which
+// gets the adapter's writer rather than c.Writer, still finds the header
+// middleware behind it.
+func TestResultExemptCOOPThroughResponder(t *testing.T) {
+	var found bool
+	h := adaptertest.NewResultHandler(t, func(w http.ResponseWriter, _ *http.Request, _ glomo.Payment) {
+		found = glomo.ExemptCOOP(w)
+		w.Header().Set(headerCOOP, "same-origin")
+		w.WriteHeader(http.StatusOK)
 	})
-	require.NoError(t, err)
 	r := gin.New()
-	r.POST("/webhooks/glomo", mustWebhook(t, wh))
+	r.Use(glomogin.Headers())
+	r.POST("/r", glomogin.Result(h))
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, adaptertest.Post("/r", "application/json", adaptertest.SuccessJSON(adaptertest.Order)))
+	assert.True(t, found)
+	assert.Equal(t, "same-origin", rec.Result().Header.Get(headerCOOP))
+}
 
+func TestWebhook(t *testing.T) {
+	var got []webhook.Event
+	wh := adaptertest.NewWebhookHandler(t, nil, func(_ context.Context, e webhook.Event) error {
+		got = append(got, e)
+		return nil
+	})
 	for _, tt := range adaptertest.WebhookCases("/webhooks/glomo") {
 		t.Run(tt.Name, func(t *testing.T) {
+			var aborted bool
+			r := gin.New()
+			r.Use(func(c *gin.Context) { c.Next(); aborted = c.IsAborted() })
+			r.POST("/webhooks/glomo", glomogin.Webhook(wh))
 			rec := httptest.NewRecorder()
 			r.ServeHTTP(rec, tt.Request)
 			assert.Equal(t, tt.WantStatus, rec.Code)
 			assert.JSONEq(t, tt.WantBody, rec.Body.String())
+			assert.Equal(t, "application/json; charset=utf-8", rec.Header().Get("Content-Type"))
+			assert.Equal(t, tt.WantStatus >= 400, aborted, "refusals go through AbortWithStatusJSON")
 		})
 	}
 	require.Len(t, got, 1)
 	assert.Equal(t, adaptertest.Payment, got[0].ID())
+}
+
+func TestWebhookRefusesOtherMethods(t *testing.T) {
+	r := gin.New()
+	r.Any("/w", glomogin.Webhook(adaptertest.NewWebhookHandler(t, nil, nil)))
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/w", nil))
+	assert.Equal(t, http.StatusMethodNotAllowed, rec.Code)
+	assert.Equal(t, http.MethodPost, rec.Header().Get("Allow"))
+	assert.JSONEq(t, `{"error":"method_not_allowed","message":"webhooks must be POSTed"}`, rec.Body.String())
 }
 
 func TestOnWebhook(t *testing.T) {
@@ -180,20 +209,16 @@ func TestOnWebhook(t *testing.T) {
 		hadDeadline bool
 		seenAfter   []string
 	)
-	wh, err := glomo.NewWebhookHandler(glomo.WebhookOptions{
-		Secrets: []glomo.WebhookSecret{adaptertest.WebhookSecret},
-		Handle: glomogin.OnWebhook(func(c *gin.Context, e glomo.WebhookEvent) error {
-			_, hadDeadline = c.Request.Context().Deadline()
-			got, ok := glomogin.Event(c)
-			require.True(t, ok)
-			assert.Equal(t, e.DedupKey(), got.DedupKey())
-			return handled.Handle(e)
-		}),
-		Logger: adaptertest.Quiet,
-	})
-	require.NoError(t, err)
+	wh := adaptertest.NewWebhookHandler(t, nil, glomogin.OnWebhook(func(c *gin.Context, e webhook.Event) error {
+		_, hadDeadline = c.Request.Context().Deadline()
+		assert.Equal(t, "/webhooks/glomo", c.FullPath(), "the delivery's own context")
+		got, ok := glomogin.Event(c)
+		require.True(t, ok)
+		assert.Equal(t, e.DedupKey(), got.DedupKey())
+		return handled.Handle(e)
+	}))
 	r := gin.New()
-	r.POST("/webhooks/glomo", mustWebhook(t, wh), func(c *gin.Context) {
+	r.POST("/webhooks/glomo", glomogin.Webhook(wh), func(c *gin.Context) {
 		_, deadline := c.Request.Context().Deadline()
 		assert.False(t, deadline, "the handlers after Webhook get the request back")
 		if e, ok := glomogin.Event(c); ok {
@@ -210,36 +235,32 @@ func TestOnWebhook(t *testing.T) {
 
 func TestOnWebhookOutsideWebhook(t *testing.T) {
 	adaptertest.CheckOnWebhookOutsideWebhook(t,
-		func(called func()) func(context.Context, glomo.WebhookEvent) error {
-			return glomogin.OnWebhook(func(*gin.Context, glomo.WebhookEvent) error { called(); return nil })
+		func(called func()) func(context.Context, webhook.Event) error {
+			return glomogin.OnWebhook(func(*gin.Context, webhook.Event) error { called(); return nil })
 		},
-		func(wh *glomo.WebhookHandler) http.Handler {
+		func(wh *webhook.Handler) http.Handler {
 			r := gin.New()
 			r.POST("/w", gin.WrapH(wh))
 			return r
 		})
 }
 
-func TestWebhookRefusesAsync(t *testing.T) {
-	adaptertest.CheckWebhookRefusesAsync(t, func(wh *glomo.WebhookHandler) (http.Handler, error) {
-		h, err := glomogin.Webhook(wh)
-		if err != nil {
-			return nil, err
-		}
+func TestEventWithoutWebhook(t *testing.T) {
+	c, _ := gin.CreateTestContext(httptest.NewRecorder())
+	_, ok := glomogin.Event(c)
+	assert.False(t, ok)
+}
+
+func TestResultAndWebhookShareFulfilment(t *testing.T) {
+	adaptertest.CheckSharedFulfilment(t, func(results *glomo.ResultHandler, webhooks *webhook.Handler) http.Handler {
 		r := gin.New()
-		r.POST("/w", h)
-		return r, nil
-	}, glomogin.ErrAsyncWebhook)
+		r.POST("/result", glomogin.Result(results))
+		r.POST("/webhook", glomogin.Webhook(webhooks))
+		return r
+	})
 }
 
-func TestResultPanicsWithoutCore(t *testing.T) {
+func TestConstructorsPanicWithoutHandler(t *testing.T) {
 	assert.Panics(t, func() { glomogin.Result(nil) })
-}
-
-// mustWebhook is glomogin.Webhook for a handler the test knows is valid.
-func mustWebhook(t testing.TB, wh *glomo.WebhookHandler) gin.HandlerFunc {
-	t.Helper()
-	h, err := glomogin.Webhook(wh)
-	require.NoError(t, err)
-	return h
+	assert.Panics(t, func() { glomogin.Webhook(nil) })
 }

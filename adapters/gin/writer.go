@@ -6,7 +6,7 @@ import (
 	"net/http"
 
 	"github.com/gin-gonic/gin"
-	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/adapter"
 )
 
 // commitWriter is the gin.ResponseWriter Middleware puts in c.Writer. gin
@@ -17,17 +17,17 @@ import (
 // wrapped writer's.
 type commitWriter struct {
 	gin.ResponseWriter
-	fix                 *glomo.HeaderFixer
-	req                 *http.Request
-	committed           bool
-	glomo.COOPExemption // set by glomo.ExemptCOOP
+	fix               *adapter.Fixer
+	req               *http.Request
+	committed         bool
+	adapter.Exemption // set by glomo.ExemptCOOP
 }
 
 var (
-	_ gin.ResponseWriter = (*commitWriter)(nil)
-	_ http.Flusher       = (*commitWriter)(nil)
-	_ http.Hijacker      = (*commitWriter)(nil)
-	_ glomo.COOPExempter = (*commitWriter)(nil)
+	_ gin.ResponseWriter        = (*commitWriter)(nil)
+	_ http.Flusher              = (*commitWriter)(nil)
+	_ http.Hijacker             = (*commitWriter)(nil)
+	_ interface{ ExemptCOOP() } = (*commitWriter)(nil)
 )
 
 // commit fixes the headers unless they are fixed or already sent.
@@ -42,7 +42,7 @@ func (w *commitWriter) commit() {
 
 // fixHeaders applies the fix-ups to the headers now.
 func (w *commitWriter) fixHeaders() {
-	w.FixHeaders(w.fix, w.ResponseWriter.Header(), w.req)
+	w.fix.Fix(w.ResponseWriter.Header(), w.req, &w.Exemption)
 }
 
 // WriteHeaderNow fixes the headers and sends them.

@@ -31,9 +31,14 @@ func router(s *shop.Shop) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
+	// chi middleware is net/http middleware: glomo's own, not an adapter.
+	headers, err := glomo.NewHeaders(s.HeaderOptions()...)
+	if err != nil {
+		return nil, err
+	}
 
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer, h.Headers.Handler)
+	r.Use(middleware.Recoverer, headers)
 	r.NotFound(func(w http.ResponseWriter, _ *http.Request) {
 		glomo.WriteError(w, http.StatusNotFound, demo.NotFound)
 	})

@@ -55,11 +55,7 @@ func router(s *shop.Shop) (http.Handler, error) {
 	e.GET(shop.PathResult, glomoecho.Result(h.Results))
 	e.POST(shop.PathVerify, glomoecho.Result(h.Results))
 	if h.Webhooks != nil {
-		webhook, err := glomoecho.Webhook(h.Webhooks)
-		if err != nil {
-			return nil, err
-		}
-		e.POST(shop.PathWebhook, webhook)
+		e.POST(shop.PathWebhook, glomoecho.Webhook(h.Webhooks))
 	} else {
 		e.POST(shop.PathWebhook, echo.WrapHandler(h.WebhooksDisabled))
 	}

@@ -43,11 +43,7 @@ func router(s *shop.Shop) (http.Handler, error) {
 	r.GET(shop.PathResult, glomogin.Result(h.Results))
 	r.POST(shop.PathVerify, glomogin.Result(h.Results))
 	if h.Webhooks != nil {
-		webhook, err := glomogin.Webhook(h.Webhooks)
-		if err != nil {
-			return nil, err
-		}
-		r.POST(shop.PathWebhook, webhook)
+		r.POST(shop.PathWebhook, glomogin.Webhook(h.Webhooks))
 	} else {
 		r.POST(shop.PathWebhook, gin.WrapH(h.WebhooksDisabled))
 	}

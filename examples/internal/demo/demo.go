@@ -1,8 +1,9 @@
-// Package demo is what the framework demos of the shop (examples/gin,
-// examples/echo, examples/chi) share besides the shop itself: the command
-// line, the choice between real Glomo and the embedded simulator, the
-// server with its timeouts and the clean stop on SIGINT or SIGTERM. Each
-// demo only builds its router from the shop's pieces, with its adapter.
+// Package demo is what the demos of the shop (examples/nethttp, gin, echo,
+// echov5, chi and fiber) share besides the shop itself: the command line,
+// the choice between real Glomo and the embedded simulator and of the
+// fulfilment store, the server with its timeouts and the clean stop on
+// SIGINT or SIGTERM. Each demo only builds its router (or, for Fiber, its
+// server) from the shop's pieces, with its adapter.
 package demo
 
 import (
@@ -12,12 +13,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"os"
 	"os/signal"
 	"syscall"
-	"time"
 
 	"github.com/glomokit/glomo"
 	"github.com/glomokit/glomo/adapter"
@@ -36,8 +35,15 @@ type Router func(s *shop.Shop) (http.Handler, error)
 // Main runs the demo called name and exits: 0 after a clean stop or -h,
 // 1 with the error on stderr otherwise.
 func Main(name string, router Router) {
+	exitWith(name, func(ctx context.Context) error {
+		return Run(ctx, name, router, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	})
+}
+
+// exitWith runs run until SIGINT or SIGTERM and exits as Main says.
+func exitWith(name string, run func(ctx context.Context) error) {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	err := Run(ctx, name, router, os.Args[1:], os.Getenv, os.Stdout, os.Stderr)
+	err := run(ctx)
 	stop()
 	if err != nil && !errors.Is(err, flag.ErrHelp) {
 		fmt.Fprintln(os.Stderr, name+":", err)
@@ -45,84 +51,22 @@ func Main(name string, router Router) {
 	}
 }
 
-// Run serves the shop through router until ctx is done, then shuts the
-// server down. It listens on the -addr flag, else the ADDR environment
-// variable, else DefaultAddr, and prints the shop's URL. With
-// GLOMO_SECRET_KEY and GLOMO_PUBLIC_KEY it uses real Glomo (see
-// shop.Setup), otherwise an embedded simulator whose webhooks it points at
-// the shop.
+// The environment variables a demo reads, besides those of shop.Setup.
+const (
+	EnvAddr  = "ADDR"        // the listen address, as -addr
+	EnvStore = "GLOMO_STORE" // the fulfilment store, as -store
+)
+
+// Run is RunServer for a net/http router, on HTTPServer.
 func Run(ctx context.Context, name string, router Router, args []string, getenv func(string) string, stdout, stderr io.Writer) error {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(stderr)
-	addr := DefaultAddr
-	if a := getenv("ADDR"); a != "" {
-		addr = a
-	}
-	fs.StringVar(&addr, "addr", addr, "listen address (environment: ADDR)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if fs.NArg() > 0 {
-		return fmt.Errorf("unexpected arguments %q", fs.Args())
-	}
-
 	logger := slog.New(slog.NewTextHandler(stderr, nil))
-	cfg, sim, err := shop.Setup(getenv, logger)
-	if err != nil {
-		return err
-	}
-	if sim != nil {
-		defer sim.Close()
-	}
-	s, err := shop.New(cfg)
-	if err != nil {
-		return err
-	}
-	h, err := router(s)
-	if err != nil {
-		return err
-	}
-
-	ln, err := net.Listen("tcp", addr)
-	if err != nil {
-		return err
-	}
-	base := "http://" + ln.Addr().String()
-	srv := &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: 10 * time.Second,
-		ReadTimeout:       30 * time.Second,
-		WriteTimeout:      30 * time.Second,
-		IdleTimeout:       2 * time.Minute,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
-	}
-	if sim != nil {
-		sim.SetWebhookURL(base + shop.PathWebhook)
-		fmt.Fprintf(stdout, "Glomo: embedded simulator at %s (no keys needed, no money moves)\n", sim.URL())
-	} else if cfg.APIBaseURL != "" {
-		fmt.Fprintf(stdout, "Glomo: %s\n", cfg.APIBaseURL)
-	} else {
-		fmt.Fprintln(stdout, "Glomo: https://api.glomopay.com (keys from the environment)")
-	}
-	fmt.Fprintf(stdout, "Demo shop (%s): %s/\n", name, base)
-
-	served := make(chan error, 1)
-	go func() { served <- srv.Serve(ln) }()
-	select {
-	case err := <-served:
-		return err
-	case <-ctx.Done():
-	}
-	shutdownCtx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := srv.Shutdown(shutdownCtx); err != nil {
-		return fmt.Errorf("shutdown: %w", err)
-	}
-	if err := <-served; !errors.Is(err, http.ErrServerClosed) {
-		return err
-	}
-	fmt.Fprintln(stdout, "Stopped.")
-	return nil
+	return RunServer(ctx, name, func(s *shop.Shop) (Server, error) {
+		h, err := router(s)
+		if err != nil {
+			return nil, err
+		}
+		return HTTPServer(h, logger), nil
+	}, args, getenv, stdout, stderr)
 }
 
 // Handlers are the glomo pieces a framework demo mounts, built from the

@@ -98,7 +98,7 @@ func Smoke(t *testing.T, router demo.Router) {
 	// The callbackUrl redirect renders the result page.
 	res, body = Get(t, c, glomotest.CallbackURL(srv.URL+shop.PathResult, orderID, paid.PaymentID, "success", sim.SecretKey()))
 	require.Equal(t, http.StatusOK, res.StatusCode)
-	assert.Contains(t, body, `<dd id="result-outcome">success</dd>`)
+	assert.Contains(t, body, `<dd id="result-outcome" data-outcome="success">`)
 	assert.Equal(t, glomo.COOPAllowPopups, res.Header.Get("Cross-Origin-Opener-Policy"))
 	o, _ = s.Orders().Get(orderID)
 	assert.Equal(t, 1, o.Fulfilments, "the redirect of the same payment does not run the fulfilment hook again")
