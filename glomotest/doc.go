@@ -39,7 +39,10 @@
 // test calls SettleBankTransfer: received gives success/paid (webhooks
 // payment/success, orders/paid); not received gives a failed payment with
 // error_code BANK_TRANSFER_NOT_RECEIVED and an active order (webhook
-// payment/failed). Only an active order can be paid.
+// payment/failed). Only an active order can be paid. A demo's human (or a
+// script) settles one over HTTP with the secret key, as with the API:
+// POST PathSettleBankTransfer{paymentID} with {"received": true} or
+// {"received": false}.
 //
 // The checkout signature of a success is glomo.Sign(orderID, paymentID,
 // "success", secret key).

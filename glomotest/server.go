@@ -288,7 +288,7 @@ const (
 	// summary (GET /checkout/summary/{id}); the merchant's CSP does not
 	// govern it.
 	KindPageData RequestKind = "page-data"
-	KindAPI      RequestKind = "api"   // /api/v1/...: the server API
+	KindAPI      RequestKind = "api"   // /api/v1/... and PathSettleBankTransfer: the server API
 	KindOther    RequestKind = "other" // anything else
 )
 
@@ -341,7 +341,7 @@ func requestKind(r *http.Request) RequestKind {
 		return KindPay
 	case p == "/checkout/pay":
 		return KindPopup
-	case strings.HasPrefix(p, "/api/"):
+	case strings.HasPrefix(p, "/api/"), strings.HasPrefix(p, PathSettleBankTransfer):
 		return KindAPI
 	}
 	return KindOther
@@ -363,6 +363,7 @@ func (s *Server) handler() http.Handler {
 	mux.HandleFunc("GET /checkout/frame", s.handlePage("static/frame.html"))
 	mux.HandleFunc("GET /checkout/pay", s.handlePage("static/pay.html"))
 	mux.HandleFunc("POST /checkout/pay", s.handlePay)
+	mux.HandleFunc("POST "+PathSettleBankTransfer+"{paymentID}", s.requireKey(s.handleSettle))
 
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		req := Request{Time: time.Now(), Kind: requestKind(r), Method: r.Method, Host: r.Host, Path: r.URL.Path}

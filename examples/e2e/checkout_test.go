@@ -110,7 +110,7 @@ func TestCheckoutCallbackURL(t *testing.T) {
 	pay(t, popup, chromedp.Click(chromedp.CSS("#glomo-pay-success")))
 
 	e.wait("location.pathname === '/payment-result' && !!document.getElementById('result-outcome')")
-	assert.Equal(t, "success", e.text("#result-outcome"))
+	assert.Equal(t, "success", eval[string](e, "document.getElementById('result-outcome').dataset.outcome"))
 	assert.Equal(t, "signature", e.text("#result-verified"))
 	o := e.order(id)
 	assert.Equal(t, shop.StatusPaid, o.Status)
@@ -120,7 +120,7 @@ func TestCheckoutCallbackURL(t *testing.T) {
 	// A reload brings the same signed result again: still fulfilled once.
 	e.do(chromedp.Evaluate[chromedp.Void]("document.getElementById('result-outcome').id = 'stale'"), chromedp.Reload())
 	e.wait("!!document.getElementById('result-outcome')")
-	assert.Equal(t, "success", e.text("#result-outcome"))
+	assert.Equal(t, "success", eval[string](e, "document.getElementById('result-outcome').dataset.outcome"))
 	o = e.settleWebhooks(id)
 	assert.Equal(t, 1, o.Fulfilments, "the redirect and its reload ran the fulfilment hook once")
 }
@@ -141,7 +141,7 @@ func TestCheckoutCallbackURLWithoutPaymentID(t *testing.T) {
 	e.wait("location.pathname === '/payment-result' && !!document.getElementById('result-outcome')")
 	assert.False(t, eval[bool](e, "new URLSearchParams(location.search).has('paymentId')"), "the guide's redirect")
 	assert.True(t, eval[bool](e, "new URLSearchParams(location.search).has('signature')"))
-	assert.Equal(t, "success", e.text("#result-outcome"))
+	assert.Equal(t, "success", eval[string](e, "document.getElementById('result-outcome').dataset.outcome"))
 	assert.Equal(t, "server-side look-up", e.text("#result-verified"))
 	o := e.settleWebhooks(id)
 	assert.Equal(t, shop.StatusPaid, o.Status)
@@ -180,8 +180,10 @@ func TestCheckoutFailureThenRetry(t *testing.T) {
 		chromedp.SetValue(chromedp.CSS("#glomo-error-code"), "CARD_EXPIRED"),
 		chromedp.Click(chromedp.CSS("#glomo-pay-fail")),
 	)
-	e.wait("document.getElementById('checkout-status').dataset.state === 'failure'")
-	assert.Contains(t, e.text("#checkout-status"), "CARD_EXPIRED")
+	// The shop verified the (unsigned) failure and shows the order.
+	e.wait("location.pathname === '/order' && !!document.getElementById('order-error')")
+	assert.Equal(t, "CARD_EXPIRED", eval[string](e, "document.getElementById('order-error').dataset.error"))
+	assert.Contains(t, e.text("#order-error"), "expired")
 
 	o := e.settleWebhooks(id, "payment/failed")
 	assert.Equal(t, shop.StatusAwaitingPayment, o.Status, "a failed card payment leaves the order payable")
@@ -189,7 +191,9 @@ func TestCheckoutFailureThenRetry(t *testing.T) {
 	assert.Equal(t, "failure_hint", o.BrowserOutcome, "an unsigned failure is only a hint")
 	assert.Zero(t, o.Fulfilments)
 
-	// The buyer tries again on the same page, and pays.
+	// The buyer tries again from the order page, and pays.
+	e.do(chromedp.Click(chromedp.CSS("#pay-again")))
+	e.wait("location.pathname === '/checkout' && !!document.getElementById('buy-button')")
 	popup = e.openCheckout()
 	pay(t, popup, chromedp.Click(chromedp.CSS("#glomo-pay-success")))
 	e.wait("location.pathname === '/order' && document.getElementById('order-status').dataset.status === 'paid'")

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/internal/testservers"
 	glomopg "github.com/glomokit/glomo/stores/postgres"
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
@@ -25,17 +26,13 @@ type callResult struct {
 
 func TestServerStoppedAndRestarted(t *testing.T) {
 	requirePostgres(t)
-	bin, err := findBinaries()
-	require.NoError(t, err)
 	// Committed work must survive an immediate shutdown, which skips the
 	// checkpoint: commits wait for their WAL to reach the kernel.
-	srv, err := newServer(bin, []string{"synchronous_commit=on"})
+	srv, err := testservers.StartPostgres(testservers.PostgresOptions{Settings: []string{"synchronous_commit=on"}})
 	require.NoError(t, err)
-	t.Cleanup(srv.remove)
-	require.NoError(t, srv.start())
-	t.Cleanup(func() { _ = srv.stop(os.Interrupt) })
+	t.Cleanup(srv.Close)
 
-	pool := newPool(t, srv.url("postgres"), func(c *pgxpool.Config) {
+	pool := newPool(t, srv.URL("postgres"), func(c *pgxpool.Config) {
 		c.ConnConfig.ConnectTimeout = time.Second
 	})
 	store, err := glomopg.New(pool, glomopg.Options{})
@@ -102,7 +99,7 @@ func TestServerStoppedAndRestarted(t *testing.T) {
 				}()
 			}
 			time.Sleep(200 * time.Millisecond)
-			require.NoError(t, srv.stop(tc.sig))
+			require.NoError(t, srv.Stop(tc.sig))
 			stopped := time.Now()
 
 			// With the server gone every call fails, and no claim is made.
@@ -144,7 +141,7 @@ func TestServerStoppedAndRestarted(t *testing.T) {
 
 			// Back on the same port and data directory, calls succeed
 			// again once the pool has replaced its dead connections.
-			require.NoError(t, srv.start())
+			require.NoError(t, srv.Start())
 			deadline := time.Now().Add(10 * time.Second)
 			for i := 0; ; i++ {
 				err := call(time.Second, func(ctx context.Context) error {

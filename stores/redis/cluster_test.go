@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/internal/testservers"
 	"github.com/glomokit/glomo/storetest"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
@@ -65,21 +66,21 @@ func startCluster(t *testing.T) []string {
 	var clients []*redis.Client
 	var firstPort, firstBus int
 	for i, r := range slots {
-		bus, err := freePort()
+		bus, err := testservers.FreePort()
 		require.NoError(t, err)
 		srv := startPrivateServer(t,
 			"--cluster-enabled", "yes",
 			"--cluster-config-file", "nodes.conf",
 			"--cluster-port", strconv.Itoa(bus),
 			"--cluster-node-timeout", "5000")
-		c := newClient(t, srv.addr())
+		c := newClient(t, srv.Addr())
 		require.NoError(t, c.Do(ctx, "CLUSTER", "ADDSLOTSRANGE", r[0], r[1]).Err())
 		if i == 0 {
-			firstPort, firstBus = srv.port, bus
+			firstPort, firstBus = srv.Port, bus
 		} else {
 			require.NoError(t, c.Do(ctx, "CLUSTER", "MEET", "127.0.0.1", firstPort, firstBus).Err())
 		}
-		addrs, clients = append(addrs, srv.addr()), append(clients, c)
+		addrs, clients = append(addrs, srv.Addr()), append(clients, c)
 	}
 	deadline := time.Now().Add(15 * time.Second)
 	for attempt := 0; attempt < 300; attempt++ {

@@ -104,9 +104,9 @@ func TestFulfilmentFailedHookRunsAgain(t *testing.T) {
 // hook does not run.
 func TestFulfilmentStoreFailure(t *testing.T) {
 	stopped := startPrivateServer(t)
-	stoppedClient := newClient(t, stopped.addr())
+	stoppedClient := newClient(t, stopped.Addr())
 	require.NoError(t, stoppedClient.Ping(context.Background()).Err())
-	stopped.close()
+	stopped.Close()
 
 	l, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)

@@ -19,7 +19,7 @@ import (
 // is down, starts it again on the same port and checks the store recovers.
 func TestServerStoppedAndRestarted(t *testing.T) {
 	srv := startPrivateServer(t)
-	client := newClient(t, srv.addr())
+	client := newClient(t, srv.Addr())
 	s, err := New(client, Options{})
 	require.NoError(t, err)
 
@@ -34,7 +34,7 @@ func TestServerStoppedAndRestarted(t *testing.T) {
 
 			w := startWorkers(s, fmt.Sprintf("order:w%d", sig))
 			time.Sleep(150 * time.Millisecond)
-			srv.stop(sig)
+			require.NoError(t, srv.Stop(sig))
 			w.down.Store(true)
 			time.Sleep(300 * time.Millisecond)
 
@@ -56,7 +56,7 @@ func TestServerStoppedAndRestarted(t *testing.T) {
 			assert.Positive(t, w.failedDown.Load(), "calls were made while the server was down")
 			assert.Empty(t, w.violations(), "calls that succeeded while the server was down")
 
-			require.NoError(t, srv.start())
+			require.NoError(t, srv.Start())
 			first := waitForStore(t, s, fmt.Sprintf("order:after-%d", sig))
 			require.NoError(t, s.Done(ctx, fmt.Sprintf("order:after-%d", sig), first.Token))
 			// Without persistence the restarted server forgot everything:
@@ -71,7 +71,7 @@ func TestServerStoppedAndRestarted(t *testing.T) {
 // to its append-only file: claims and done marks survive a SIGKILL.
 func TestPersistenceKeepsMarks(t *testing.T) {
 	srv := startPrivateServer(t, "--appendonly", "yes", "--appendfsync", "always")
-	client := newClient(t, srv.addr())
+	client := newClient(t, srv.Addr())
 	s, err := New(client, Options{})
 	require.NoError(t, err)
 	ctx := context.Background()
@@ -79,8 +79,8 @@ func TestPersistenceKeepsMarks(t *testing.T) {
 	require.NoError(t, s.Done(ctx, "order:persisted-done", done.Token))
 	held := mustClaim(t, s, "order:persisted-held", time.Minute, glomo.ClaimAcquired)
 
-	srv.stop(syscall.SIGKILL)
-	require.NoError(t, srv.start())
+	require.NoError(t, srv.Stop(syscall.SIGKILL))
+	require.NoError(t, srv.Start())
 	waitForStore(t, s, "order:persisted-probe")
 	mustClaim(t, s, "order:persisted-done", time.Minute, glomo.ClaimDone)
 	mustClaim(t, s, "order:persisted-held", time.Minute, glomo.ClaimInProgress)

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/glomokit/glomo"
+	"github.com/glomokit/glomo/internal/testservers"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -16,13 +17,13 @@ import (
 // the UniversalClient an application builds from a master name.
 func TestSentinel(t *testing.T) {
 	master := startPrivateServer(t)
-	conf := fmt.Sprintf("sentinel monitor glomo 127.0.0.1 %d 1\n", master.port)
-	sentinel, err := startRedisServerConf(conf, "--sentinel")
+	conf := fmt.Sprintf("sentinel monitor glomo 127.0.0.1 %d 1\n", master.Port)
+	sentinel, err := testservers.StartRedis(testservers.RedisOptions{Config: conf, Args: []string{"--sentinel"}})
 	require.NoError(t, err)
-	t.Cleanup(sentinel.close)
+	t.Cleanup(sentinel.Close)
 
 	client := redis.NewUniversalClient(&redis.UniversalOptions{
-		Addrs:                 []string{sentinel.addr()},
+		Addrs:                 []string{sentinel.Addr()},
 		MasterName:            "glomo",
 		ContextTimeoutEnabled: true,
 	})
@@ -41,6 +42,6 @@ func TestSentinel(t *testing.T) {
 	require.NoError(t, err)
 	assert.Equal(t, glomo.ClaimDone, again.State)
 
-	direct := newClient(t, master.addr())
+	direct := newClient(t, master.Addr())
 	assert.Equal(t, "d:"+c.Token, direct.Get(ctx, DefaultPrefix+"order:sentinel").Val(), "the mark is on the monitored master")
 }

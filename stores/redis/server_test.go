@@ -1,23 +1,17 @@
 package glomoredis
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"flag"
 	"fmt"
-	"net"
 	"os"
-	"os/exec"
-	"path/filepath"
-	"strconv"
 	"sync/atomic"
-	"syscall"
 	"testing"
 	"time"
 
+	"github.com/glomokit/glomo/internal/testservers"
 	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 )
@@ -25,14 +19,10 @@ import (
 // The tests run against a real redis-server: TestMain starts one that
 // most tests share, and the tests that stop a server start their own.
 var (
-	shared *redisServer
-	// noRedis says why there is no shared server; missingBinary, that the
-	// reason is a missing redis-server, which skips rather than fails.
-	noRedis       error
-	missingBinary bool
+	shared *testservers.Redis
+	// noRedis says why there is no shared server.
+	noRedis error
 )
-
-const installHint = "install Debian's redis-server package (apt-get install redis-server)"
 
 func TestMain(m *testing.M) {
 	os.Exit(runTests(m))
@@ -43,10 +33,17 @@ func runTests(m *testing.M) int {
 	// The tests that stop servers would fill the output with the pool's
 	// dial failures, which the tests check themselves.
 	redis.SetLogger(quietLogger{})
-	if _, err := exec.LookPath("redis-server"); err != nil {
-		noRedis, missingBinary = fmt.Errorf("redis-server is not on PATH: %s", installHint), true
-		if !e2e() {
-			fmt.Fprintf(os.Stderr, "glomoredis: skipping the tests that need Redis: %v\n", noRedis)
+	srv, err := testservers.StartRedis(testservers.RedisOptions{})
+	if err == nil {
+		err = ping(srv.Addr())
+		if err != nil {
+			srv.Close()
+		}
+	}
+	if err != nil {
+		noRedis = err
+		if testservers.IsMissingBinary(err) && !testservers.E2E() {
+			fmt.Fprintf(os.Stderr, "glomoredis: skipping the tests that need Redis: %v\n", err)
 			// Examples cannot skip themselves.
 			if f := flag.Lookup("test.skip"); f != nil && f.Value.String() == "" {
 				_ = f.Value.Set("^Example")
@@ -54,185 +51,42 @@ func runTests(m *testing.M) int {
 		}
 		return m.Run()
 	}
-	srv, err := startRedisServer()
-	if err != nil {
-		noRedis = err
-		return m.Run()
-	}
 	shared = srv
-	defer srv.close()
+	defer srv.Close()
 	// The Example reads the server's address as an application would.
-	os.Setenv("REDIS_ADDR", srv.addr())
+	os.Setenv("REDIS_ADDR", srv.Addr())
 	return m.Run()
 }
 
-// e2e reports whether the environment demands the end-to-end tests run.
-func e2e() bool { return os.Getenv("GLOMO_E2E") == "1" }
+// ping checks that go-redis reaches the server at addr.
+func ping(addr string) error {
+	client := redis.NewClient(&redis.Options{Addr: addr, DialTimeout: time.Second, MaxRetries: -1})
+	defer client.Close()
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := client.Ping(ctx).Err(); err != nil {
+		return fmt.Errorf("PING through go-redis: %w", err)
+	}
+	return nil
+}
 
 // requireRedis skips or fails t when there is no redis-server to test
 // against: it skips when the binary is missing, unless GLOMO_E2E=1, and
 // fails when a server could not be started.
 func requireRedis(t testing.TB) {
 	t.Helper()
-	if noRedis == nil {
-		return
-	}
-	if missingBinary && !e2e() {
-		t.Skip(noRedis.Error())
-	}
-	t.Fatalf("no Redis server to test against: %v", noRedis)
-}
-
-// redisServer is a redis-server process on a loopback port, in a
-// directory of its own, which can be stopped and started again on the
-// same port.
-type redisServer struct {
-	dir    string
-	port   int
-	conf   string // a configuration file to start with, for Sentinel
-	extra  []string
-	cmd    *exec.Cmd
-	exited chan struct{}
-}
-
-// startRedisServer starts a redis-server without persistence unless
-// extra arguments ask for it.
-func startRedisServer(extra ...string) (*redisServer, error) {
-	return startRedisServerConf("", extra...)
-}
-
-// startRedisServerConf starts a redis-server whose configuration file,
-// when conf is not empty, holds conf (in the server's directory, which
-// Sentinel rewrites).
-func startRedisServerConf(conf string, extra ...string) (*redisServer, error) {
-	dir, err := os.MkdirTemp("", "glomoredis-")
-	if err != nil {
-		return nil, err
-	}
-	port, err := freePort()
-	if err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	s := &redisServer{dir: dir, port: port, extra: extra}
-	if conf != "" {
-		s.conf = filepath.Join(dir, "redis.conf")
-		if err := os.WriteFile(s.conf, []byte(conf), 0o600); err != nil {
-			os.RemoveAll(dir)
-			return nil, err
-		}
-	}
-	if err := s.start(); err != nil {
-		os.RemoveAll(dir)
-		return nil, err
-	}
-	return s, nil
+	testservers.Require(t, noRedis)
 }
 
 // startPrivateServer starts a server for t alone, stopped when t ends.
-func startPrivateServer(t testing.TB, extra ...string) *redisServer {
+// args are more redis-server arguments.
+func startPrivateServer(t testing.TB, args ...string) *testservers.Redis {
 	t.Helper()
 	requireRedis(t)
-	s, err := startRedisServer(extra...)
+	s, err := testservers.StartRedis(testservers.RedisOptions{Args: args})
 	require.NoError(t, err)
-	t.Cleanup(s.close)
+	t.Cleanup(s.Close)
 	return s
-}
-
-// freePort returns a loopback port nothing listens on right now.
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
-}
-
-func (s *redisServer) addr() string { return net.JoinHostPort("127.0.0.1", strconv.Itoa(s.port)) }
-
-// start runs redis-server and waits until it answers PING.
-func (s *redisServer) start() error {
-	args := []string{
-		"--port", strconv.Itoa(s.port),
-		"--bind", "127.0.0.1",
-		"--dir", s.dir,
-		"--save", "",
-		"--appendonly", "no",
-		"--daemonize", "no",
-		"--loglevel", "warning",
-		"--logfile", filepath.Join(s.dir, "redis.log"),
-	}
-	if s.conf != "" {
-		args = append([]string{s.conf}, args...)
-	}
-	cmd := exec.Command("redis-server", append(args, s.extra...)...)
-	if err := cmd.Start(); err != nil {
-		return fmt.Errorf("starting redis-server: %w", err)
-	}
-	exited := make(chan struct{})
-	go func() {
-		_ = cmd.Wait()
-		close(exited)
-	}()
-	s.cmd, s.exited = cmd, exited
-
-	client := redis.NewClient(&redis.Options{Addr: s.addr(), DialTimeout: 100 * time.Millisecond, MaxRetries: -1})
-	defer client.Close()
-	deadline := time.Now().Add(5 * time.Second)
-	for attempt := 0; attempt < 500 && time.Now().Before(deadline); attempt++ {
-		select {
-		case <-exited:
-			return fmt.Errorf("redis-server exited at start: %s", s.log())
-		default:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), 200*time.Millisecond)
-		err := client.Ping(ctx).Err()
-		cancel()
-		// A server asking for a password answers too.
-		var rerr redis.Error
-		if err == nil || errors.As(err, &rerr) {
-			return nil
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
-	s.stop(syscall.SIGKILL)
-	return fmt.Errorf("redis-server did not answer PING on %s within 5s: %s", s.addr(), s.log())
-}
-
-// stop sends sig to the server and waits until it has exited, killing it
-// after five seconds.
-func (s *redisServer) stop(sig syscall.Signal) {
-	if s.cmd == nil {
-		return
-	}
-	_ = s.cmd.Process.Signal(sig)
-	select {
-	case <-s.exited:
-	case <-time.After(5 * time.Second):
-		_ = s.cmd.Process.Kill()
-		<-s.exited
-	}
-	s.cmd = nil
-}
-
-// close stops the server and removes its directory.
-func (s *redisServer) close() {
-	s.stop(syscall.SIGKILL)
-	os.RemoveAll(s.dir)
-}
-
-// log returns the end of the server's log, for a failure message.
-func (s *redisServer) log() string {
-	b, err := os.ReadFile(filepath.Join(s.dir, "redis.log"))
-	if err != nil {
-		return "(no log)"
-	}
-	b = bytes.TrimSpace(b)
-	if len(b) > 2000 {
-		b = b[len(b)-2000:]
-	}
-	return string(b)
 }
 
 // newClient returns a client of addr that applies contexts' deadlines to
@@ -258,7 +112,7 @@ func newClient(t testing.TB, addr string) *redis.Client {
 func sharedClient(t testing.TB) *redis.Client {
 	t.Helper()
 	requireRedis(t)
-	return newClient(t, shared.addr())
+	return newClient(t, shared.Addr())
 }
 
 // uniquePrefix returns a key prefix no other test uses.

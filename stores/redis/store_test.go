@@ -255,13 +255,13 @@ func TestContextErrors(t *testing.T) {
 // that commands wait at the server until their deadline passes.
 func TestTimeoutInFlight(t *testing.T) {
 	srv := startPrivateServer(t)
-	client := newClient(t, srv.addr())
+	client := newClient(t, srv.Addr())
 	s, err := New(client, Options{})
 	require.NoError(t, err)
 	ctx := context.Background()
 	held := mustClaim(t, s, "order:paused-held", time.Minute, glomo.ClaimAcquired)
 
-	admin := newClient(t, srv.addr())
+	admin := newClient(t, srv.Addr())
 	require.NoError(t, admin.Do(ctx, "CLIENT", "PAUSE", "1500", "WRITE").Err())
 	defer admin.Do(ctx, "CLIENT", "UNPAUSE")
 	calls := map[string]func(ctx context.Context) error{
@@ -290,7 +290,7 @@ func TestErrorsHoldNoSecrets(t *testing.T) {
 	// A server that wants a password it is not given, and a token that
 	// must not appear in any error.
 	srv := startPrivateServer(t, "--requirepass", "s3cret-pass")
-	client := redis.NewClient(&redis.Options{Addr: srv.addr(), Username: "default", Password: "wr0ng-pass", MaxRetries: -1})
+	client := redis.NewClient(&redis.Options{Addr: srv.Addr(), Username: "default", Password: "wr0ng-pass", MaxRetries: -1})
 	defer client.Close()
 	s, err := New(client, Options{})
 	require.NoError(t, err)

@@ -48,6 +48,12 @@ type Config struct {
 	PublicURL string
 	// Simulated marks the pages as running against the local simulator.
 	Simulated bool
+	// SimulatorURL is the simulator's root URL when the shop runs against
+	// a glomotest.Server: the order page of an order awaiting a bank
+	// transfer then offers to settle it (PathSettleTransfer), which the
+	// shop asks of the simulator with the secret key. Default none: that
+	// route answers 404.
+	SimulatorURL string
 	// Store records the fulfilment's claims and done marks. Default: a
 	// glomo.MemoryStore; replicas share a Redis or PostgreSQL store.
 	Store glomo.Store
@@ -94,6 +100,7 @@ func SimulatorConfig(sim *glomotest.Server) Config {
 		SDKURL:        sim.SDKURL(),
 		CSPSources:    []string{sim.URL()},
 		Simulated:     true,
+		SimulatorURL:  sim.URL(),
 	}
 }
 
@@ -121,6 +128,9 @@ func (c *Config) validate() error {
 	}
 	if c.PublicKey == "" {
 		errs = append(errs, errors.New("shop: Config.PublicKey is required"))
+	}
+	if c.SimulatorURL != "" && !strings.HasPrefix(c.SimulatorURL, "http://") && !strings.HasPrefix(c.SimulatorURL, "https://") {
+		errs = append(errs, fmt.Errorf("shop: Config.SimulatorURL %q must be an absolute http(s) URL", c.SimulatorURL))
 	}
 	if c.PublicURL != "" && !strings.HasPrefix(c.PublicURL, "http://") && !strings.HasPrefix(c.PublicURL, "https://") {
 		errs = append(errs, fmt.Errorf("shop: Config.PublicURL %q must be an absolute http(s) URL", c.PublicURL))

@@ -2,18 +2,23 @@ package shop
 
 import (
 	"bytes"
+	"context"
 	"embed"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"html/template"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/glomokit/glomo"
 	"github.com/glomokit/glomo/glomoapi"
+	"github.com/glomokit/glomo/glomotest"
 )
 
 //go:embed templates/*.html
@@ -23,7 +28,12 @@ var templateFS embed.FS
 var staticFS embed.FS
 
 func parseTemplates() (*template.Template, error) {
-	t, err := template.New("").ParseFS(templateFS, "templates/*.html")
+	t, err := template.New("").Funcs(template.FuncMap{
+		"statusText":  statusText,
+		"outcomeText": outcomeText,
+		"errorText":   errorText,
+		"proofText":   proofText,
+	}).ParseFS(templateFS, "templates/*.html")
 	if err != nil {
 		return nil, errors.New("shop: templates: " + err.Error())
 	}
@@ -139,15 +149,13 @@ func (s *Shop) serveBuy(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, PathCheckout+"?order="+url.QueryEscape(order.ID), http.StatusSeeOther)
 }
 
-// checkoutData is what checkout.html shows and hands to the SDK.
+// checkoutData is what checkout.html shows; Checkout renders the guide's
+// step 2 script.
 type checkoutData struct {
-	Order       Order
-	PublicKey   string
-	SDKURL      string
-	CallbackURL string // empty: the SDK's events are posted to VerifyURL
-	VerifyURL   string
-	OrderURL    string
-	Redirect    bool
+	Order    Order
+	Checkout glomo.Checkout
+	OrderURL string
+	Redirect bool
 }
 
 // serveCheckout shows the guide's snippet for an order of the session.
@@ -168,17 +176,32 @@ func (s *Shop) serveCheckout(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	d := checkoutData{
-		Order:     o,
-		PublicKey: s.cfg.PublicKey,
-		SDKURL:    s.cfg.SDKURL,
-		VerifyURL: PathVerify,
-		OrderURL:  orderURL(o.ID),
-		Redirect:  mode == "redirect",
+		Order:    o,
+		OrderURL: orderURL(o.ID),
+		Redirect: mode == "redirect",
+		Checkout: glomo.Checkout{
+			OrderID:   o.ID,
+			PublicKey: s.cfg.PublicKey,
+			SDKURL:    s.cfg.SDKURL,
+			// The SDK's events go to the ResultHandler, then the buyer
+			// sees the order page, whatever the outcome.
+			ResultURL: PathVerify,
+			NextURL:   orderURL(o.ID),
+		},
 	}
 	if d.Redirect {
-		d.CallbackURL = s.baseURL(r) + PathResult
+		// Success and failure come back by redirect to PathResult; the
+		// bank transfer event still fires and is posted to PathVerify.
+		d.Checkout.CallbackURL = s.baseURL(r) + PathResult
 	}
 	s.render(w, r, "checkout.html", page{Title: "Checkout", Data: d})
+}
+
+// orderData is what order.html shows.
+type orderData struct {
+	Order
+	// CanSettle offers the simulator's settlement of a bank transfer.
+	CanSettle bool
 }
 
 // serveOrder is the order-status page.
@@ -187,7 +210,8 @@ func (s *Shop) serveOrder(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, "order.html", page{Title: "Order " + o.ID, Data: o})
+	d := orderData{Order: o, CanSettle: s.cfg.SimulatorURL != "" && o.Status == StatusAwaitingTransfer && o.PaymentID != ""}
+	s.render(w, r, "order.html", page{Title: "Order " + o.ID, Data: d})
 }
 
 // resultData is what result.html shows.
@@ -253,4 +277,183 @@ func sessionOf(r *http.Request) string {
 		return ""
 	}
 	return c.Value
+}
+
+// The words the pages show for the machine values the shop keeps (and the
+// browser tests read from data-* attributes).
+
+// statusText is what an order's Status means to the buyer.
+func statusText(status string) string {
+	switch status {
+	case StatusAwaitingPayment:
+		return "Awaiting payment"
+	case StatusAwaitingTransfer:
+		return "Waiting for your bank transfer to arrive"
+	case StatusPaid:
+		return "Paid"
+	}
+	return status
+}
+
+// outcomeText says what the browser's result was, and how far it can be
+// trusted.
+func outcomeText(outcome string) string {
+	switch outcome {
+	case "":
+		return "None yet"
+	case glomo.OutcomeSuccess.String():
+		return "Paid, verified"
+	case glomo.OutcomeFailure.String():
+		return "Payment failed, verified"
+	case glomo.OutcomeFailureHint.String():
+		return "Payment failed (reported by the browser, not verified)"
+	case glomo.OutcomeBankTransferSubmitted.String():
+		return "Bank transfer submitted (not yet received)"
+	case glomo.OutcomePending.String():
+		return "Processing: waiting for Glomo to confirm"
+	}
+	return "Unknown"
+}
+
+// errorTexts are the payment error codes of Glomo's documentation, in words.
+var errorTexts = map[string]string{
+	"PAYMENT_DECLINED":           "The card was declined",
+	"INVALID_CARD_NUMBER":        "The card number is invalid",
+	"CARD_EXPIRED":               "The card has expired",
+	"INVALID_CARD":               "The card is not eligible for international payments",
+	"INVALID_CARD_CVV":           "The card's security code is wrong",
+	"INVALID_CARD_EXPIRY_DATE":   "The card's expiry date is wrong",
+	"INSUFFICIENT_BALANCE":       "The balance is insufficient",
+	"CARD_NOT_SUPPORTED_ON_3DS":  "The card does not support 3-D Secure",
+	"BANK_TRANSFER_NOT_RECEIVED": "The bank transfer was not received",
+	"PAYMENT_FAILED":             "The payment failed",
+}
+
+// errorText is an error code in words; an unknown code is shown as it is.
+func errorText(code string) string {
+	if t, ok := errorTexts[code]; ok {
+		return t
+	}
+	return "The payment failed (" + code + ")"
+}
+
+// proofText says which proof fulfilled an order (Order.FulfilledBy).
+func proofText(by string) string {
+	switch by {
+	case "redirect":
+		return "the signed redirect from Glomo"
+	case "post":
+		return "the signed result the page posted"
+	case "confirmation":
+		return "a look-up at Glomo's API"
+	case "webhook":
+		return "Glomo's webhook"
+	}
+	return by
+}
+
+// settleTimeout bounds the simulator's answer and the wait for its webhook.
+const settleTimeout = 5 * time.Second
+
+// serveSettleTransfer plays the buyer's bank for an order awaiting a
+// transfer, when the shop runs against the simulator: it asks the
+// simulator (with the secret key, like any API call) to mark the transfer
+// received or not, waits briefly for the webhook that follows, and shows
+// the order page again. Without Config.SimulatorURL it answers 404: real
+// Glomo learns of transfers from the bank.
+func (s *Shop) serveSettleTransfer(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.SimulatorURL == "" {
+		writeError(w, http.StatusNotFound, "not_found", "bank transfers settle by themselves outside the simulator")
+		return
+	}
+	// The session cookie is SameSite=Lax, so another site's form carries
+	// none; refuse such a post outright anyway.
+	if site := r.Header.Get("Sec-Fetch-Site"); site != "" && site != "same-origin" {
+		writeError(w, http.StatusForbidden, "cross_site", "settle the transfer from the order page")
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, maxFormBytes)
+	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/x-www-form-urlencoded") {
+		writeError(w, http.StatusUnsupportedMediaType, "unsupported_media_type", "post the settle form (application/x-www-form-urlencoded)")
+		return
+	}
+	if err := r.ParseForm(); err != nil {
+		writeError(w, http.StatusBadRequest, "invalid_form", "the form could not be read")
+		return
+	}
+	var received bool
+	switch r.PostForm.Get("received") {
+	case "true":
+		received = true
+	case "false":
+	default:
+		writeError(w, http.StatusBadRequest, "invalid_parameter", "received must be true or false")
+		return
+	}
+	id := r.PostForm.Get("order")
+	o, found := s.orders.Get(id)
+	if id == "" || !found || !s.orders.Owns(sessionOf(r), id) {
+		writeError(w, http.StatusNotFound, "unknown_order", "no such order in this session")
+		return
+	}
+	if o.Status != StatusAwaitingTransfer || o.PaymentID == "" {
+		writeError(w, http.StatusConflict, "not_awaiting_transfer", "the order awaits no bank transfer")
+		return
+	}
+	ctx, cancel := context.WithTimeout(r.Context(), settleTimeout)
+	defer cancel()
+	if err := s.settleInSimulator(ctx, o.PaymentID, received); err != nil {
+		s.log.LogAttrs(ctx, slog.LevelError, "shop: settling the transfer in the simulator failed",
+			slog.String("order_id", o.ID), slog.String("error", err.Error()))
+		writeError(w, http.StatusBadGateway, "simulator_unavailable", "the simulator did not settle the transfer")
+		return
+	}
+	s.awaitWebhook(ctx, o.ID)
+	http.Redirect(w, r, orderURL(o.ID), http.StatusSeeOther)
+}
+
+// awaitWebhook waits until the order no longer awaits its transfer (the
+// simulator's webhook arrived) or ctx is done, so that the order page the
+// buyer sees next shows the outcome.
+func (s *Shop) awaitWebhook(ctx context.Context, orderID string) {
+	tick := time.NewTicker(20 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		if o, _ := s.orders.Get(orderID); o.Status != StatusAwaitingTransfer {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
+}
+
+// settleInSimulator calls the simulator's glomotest.PathSettleBankTransfer.
+// A transfer the simulator already settled (409) is not an error: the
+// webhook tells the shop how.
+func (s *Shop) settleInSimulator(ctx context.Context, paymentID string, received bool) error {
+	body, _ := json.Marshal(map[string]bool{"received": received})
+	u := strings.TrimRight(s.cfg.SimulatorURL, "/") + glomotest.PathSettleBankTransfer + url.PathEscape(paymentID)
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u, bytes.NewReader(body))
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+s.cfg.SecretKey)
+	req.Header.Set("Content-Type", "application/json")
+	client := s.cfg.HTTPClient
+	if client == nil {
+		client = http.DefaultClient
+	}
+	res, err := client.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	_, _ = io.Copy(io.Discard, io.LimitReader(res.Body, 64<<10))
+	if res.StatusCode != http.StatusOK && res.StatusCode != http.StatusConflict {
+		return fmt.Errorf("simulator answered %d", res.StatusCode)
+	}
+	return nil
 }

@@ -17,19 +17,20 @@ import (
 
 // Paths the shop serves. Framework demos mount their handlers here too.
 const (
-	PathProducts = "/"                 // GET: the product page
-	PathBuy      = "/buy"              // POST: create the order, then 303 to the checkout
-	PathCheckout = "/checkout"         // GET ?order=ID[&mode=redirect]: the checkout page
-	PathResult   = "/payment-result"   // GET: the callbackUrl redirect
-	PathVerify   = "/payment/verify"   // POST: the checkout page posts the SDK's event
-	PathWebhook  = "/webhooks/glomo"   // POST: Glomo's webhooks
-	PathOrder    = "/order"            // GET ?id=ID: the order-status page
-	PathStatic   = "/static/"          // GET: stylesheet and script (prefix)
-	PathHealth   = "/healthz"          // GET: 200 "ok", for scripts waiting for the demo
-	sessionName  = "shop_session"      // the session cookie
-	maxFormBytes = 4 << 10             // the buy form is a few bytes
-	currency     = "USD"               // the catalogue's currency
-	customerID   = "cust_demo_shopper" // the demo has one customer
+	PathProducts       = "/"                      // GET: the product page
+	PathBuy            = "/buy"                   // POST: create the order, then 303 to the checkout
+	PathCheckout       = "/checkout"              // GET ?order=ID[&mode=redirect]: the checkout page
+	PathResult         = "/payment-result"        // GET: the callbackUrl redirect
+	PathVerify         = "/payment/verify"        // POST: the checkout page posts the SDK's event
+	PathWebhook        = "/webhooks/glomo"        // POST: Glomo's webhooks
+	PathOrder          = "/order"                 // GET ?id=ID: the order-status page
+	PathSettleTransfer = "/order/settle-transfer" // POST order=ID&received=true|false: settle in the simulator (Config.SimulatorURL)
+	PathStatic         = "/static/"               // GET: stylesheet and script (prefix)
+	PathHealth         = "/healthz"               // GET: 200 "ok", for scripts waiting for the demo
+	sessionName        = "shop_session"           // the session cookie
+	maxFormBytes       = 4 << 10                  // the buy form is a few bytes
+	currency           = "USD"                    // the catalogue's currency
+	customerID         = "cust_demo_shopper"      // the demo has one customer
 )
 
 // Product is an item of the catalogue.
@@ -222,8 +223,8 @@ type Route struct {
 }
 
 // Pages returns the shop's own routes, which do not depend on a
-// framework: the product, buy, checkout, order-status and static routes
-// (and PathHealth). Mount them behind the framework's glomo header
+// framework: the product, buy, checkout, order-status, simulated
+// settlement and static routes (and PathHealth). Mount them behind the framework's glomo header
 // middleware, configured with HeaderOptions.
 func (s *Shop) Pages() []Route {
 	return []Route{
@@ -231,6 +232,7 @@ func (s *Shop) Pages() []Route {
 		{http.MethodPost, PathBuy, http.HandlerFunc(s.serveBuy)},
 		{http.MethodGet, PathCheckout, http.HandlerFunc(s.serveCheckout)},
 		{http.MethodGet, PathOrder, http.HandlerFunc(s.serveOrder)},
+		{http.MethodPost, PathSettleTransfer, http.HandlerFunc(s.serveSettleTransfer)},
 		{http.MethodGet, PathStatic, staticHandler()},
 		{http.MethodGet, PathHealth, http.HandlerFunc(serveHealth)},
 	}

@@ -28,9 +28,15 @@ type Order struct {
 	Status string
 	// PaymentID is the payment that settled (or last tried to settle) the order.
 	PaymentID string
-	// LastError is the error code of the last failed attempt the buyer's
-	// browser reported (unverified), such as "PAYMENT_DECLINED".
+	// LastError is the error code of the last failed attempt, such as
+	// "PAYMENT_DECLINED": from a verified webhook when one said so
+	// (LastErrorVerified), else from the buyer's browser (a hint, or
+	// "PAYMENT_FAILED" for a signed failure that names no code).
 	LastError string
+	// LastErrorVerified says that a verified webhook reported LastError
+	// and Status for PaymentID: the buyer's browser, unsigned or without an
+	// error code, no longer changes them for that payment.
+	LastErrorVerified bool
 	// BrowserOutcome is how the glomo.ResultHandler classified the last
 	// result the buyer's browser brought back ("success", "failure_hint",
 	// "bank_transfer_submitted", ...). Empty until one arrives.
@@ -166,7 +172,11 @@ func (s *OrderStore) Fulfil(orderID, paymentID, by string) {
 // as the glomo.ResultHandler classified it. A success was already
 // fulfilled by the handler's Fulfil hook; a failure leaves the order
 // payable; a bank transfer the buyer submitted awaits the webhook. A paid
-// order never changes status.
+// order never changes status. What a verified webhook said about the same
+// payment is never overwritten by the browser: not by an unsigned hint,
+// and not by a signed failure, which carries no error code. A result for
+// another payment (a new attempt, or a bank transfer submitted after a
+// failure) is recorded.
 func (s *OrderStore) RecordResult(p glomo.Payment) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -178,6 +188,13 @@ func (s *OrderStore) RecordResult(p glomo.Payment) {
 	if o.Status == StatusPaid {
 		return
 	}
+	if o.LastErrorVerified && (p.PaymentID == o.PaymentID ||
+		(p.PaymentID == "" && p.Outcome != glomo.OutcomeBankTransferSubmitted)) {
+		// The webhook already said how this payment went. (A bank
+		// transfer's payload never names its payment, and a failed
+		// payment does not become a transfer: that is a new attempt.)
+		return
+	}
 	switch p.Outcome {
 	case glomo.OutcomeFailure, glomo.OutcomeFailureHint:
 		o.Status = StatusAwaitingPayment
@@ -185,8 +202,10 @@ func (s *OrderStore) RecordResult(p glomo.Payment) {
 		if o.LastError == "" {
 			o.LastError = "PAYMENT_FAILED"
 		}
+		o.LastErrorVerified = false
 	case glomo.OutcomeBankTransferSubmitted:
 		o.Status = StatusAwaitingTransfer
+		o.LastErrorVerified = false
 	}
 	if p.PaymentID != "" {
 		o.PaymentID = p.PaymentID
@@ -215,12 +234,16 @@ func (s *OrderStore) RecordWebhook(orderID, paymentID, errorCode, entity, event 
 	switch {
 	case event == "in_progress" || event == "under_review":
 		o.Status = StatusAwaitingTransfer
+		if entity == webhook.EntityPayment {
+			o.LastError, o.LastErrorVerified = "", true
+		}
 	case entity == webhook.EntityPayment && event == "failed":
 		o.Status = StatusAwaitingPayment
 		o.LastError = errorCode
 		if o.LastError == "" {
 			o.LastError = "PAYMENT_FAILED"
 		}
+		o.LastErrorVerified = true
 	}
 	return true
 }

@@ -95,3 +95,62 @@ func TestRecordWebhookUnknownOrder(t *testing.T) {
 	s := shop.NewOrderStore(0)
 	assert.False(t, s.RecordWebhook("order_nope", "", "", webhook.EntityOrders, "paid"))
 }
+
+// TestBrowserNeverOverwritesTheWebhook plays a declined card in both
+// orders of arrival: the verified webhook's error code and status win over
+// the browser's unsigned hint and over the signed callbackUrl failure,
+// which names no code; a later attempt (another payment) is recorded.
+func TestBrowserNeverOverwritesTheWebhook(t *testing.T) {
+	const order, payment = "order_1", "payt_1"
+	webhookFailed := func(s *shop.OrderStore) {
+		s.RecordWebhook(order, payment, "PAYMENT_DECLINED", webhook.EntityPayment, "failed")
+	}
+	redirectFailed := func(s *shop.OrderStore) { // signed, no error code
+		s.RecordResult(glomo.Payment{OrderID: order, PaymentID: payment, Status: "failed",
+			Outcome: glomo.OutcomeFailure, Source: glomo.SourceRedirect})
+	}
+	hintFailed := func(code string) func(s *shop.OrderStore) {
+		return func(s *shop.OrderStore) {
+			s.RecordResult(glomo.Payment{OrderID: order, PaymentID: payment, ErrorCode: code,
+				Outcome: glomo.OutcomeFailureHint, Source: glomo.SourcePost})
+		}
+	}
+	transferHint := func(s *shop.OrderStore) {
+		s.RecordResult(glomo.Payment{OrderID: order, Outcome: glomo.OutcomeBankTransferSubmitted, Source: glomo.SourcePost})
+	}
+	tests := []struct {
+		name       string
+		steps      []func(*shop.OrderStore)
+		wantStatus string
+		wantError  string
+		verified   bool
+	}{
+		{"redirect, then webhook", []func(*shop.OrderStore){redirectFailed, webhookFailed}, shop.StatusAwaitingPayment, "PAYMENT_DECLINED", true},
+		{"webhook, then redirect", []func(*shop.OrderStore){webhookFailed, redirectFailed}, shop.StatusAwaitingPayment, "PAYMENT_DECLINED", true},
+		{"hint, then webhook", []func(*shop.OrderStore){hintFailed("CARD_EXPIRED"), webhookFailed}, shop.StatusAwaitingPayment, "PAYMENT_DECLINED", true},
+		{"webhook, then a lying hint", []func(*shop.OrderStore){webhookFailed, hintFailed("CARD_EXPIRED")}, shop.StatusAwaitingPayment, "PAYMENT_DECLINED", true},
+		{"the redirect alone", []func(*shop.OrderStore){redirectFailed}, shop.StatusAwaitingPayment, "PAYMENT_FAILED", false},
+		{"transfer in progress, then a failure hint", []func(*shop.OrderStore){
+			func(s *shop.OrderStore) { s.RecordWebhook(order, payment, "", webhook.EntityPayment, "in_progress") },
+			hintFailed("PAYMENT_DECLINED"),
+		}, shop.StatusAwaitingTransfer, "", true},
+		{"declined, then a bank transfer (a new attempt)", []func(*shop.OrderStore){webhookFailed, transferHint}, shop.StatusAwaitingTransfer, "PAYMENT_DECLINED", false},
+		{"declined, then another card declined", []func(*shop.OrderStore){webhookFailed, func(s *shop.OrderStore) {
+			s.RecordResult(glomo.Payment{OrderID: order, PaymentID: "payt_2", ErrorCode: "CARD_EXPIRED",
+				Outcome: glomo.OutcomeFailureHint, Source: glomo.SourcePost})
+		}}, shop.StatusAwaitingPayment, "CARD_EXPIRED", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := shop.NewOrderStore(0)
+			s.Add("s", shop.Order{ID: order})
+			for _, step := range tt.steps {
+				step(s)
+			}
+			o, _ := s.Get(order)
+			assert.Equal(t, tt.wantStatus, o.Status)
+			assert.Equal(t, tt.wantError, o.LastError)
+			assert.Equal(t, tt.verified, o.LastErrorVerified)
+		})
+	}
+}

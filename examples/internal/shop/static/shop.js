@@ -26,4 +26,21 @@
     show();
   });
   document.addEventListener('DOMContentLoaded', show);
+
+  // The checkout script (glomo.Checkout) announces its progress as
+  // "glomo-checkout" events; the checkout page shows them to the buyer.
+  var words = {
+    open: 'Complete the payment in the Glomo window.',
+    posting: 'Verifying the payment…',
+    posted: 'Verified. Showing your order…',
+    refused: 'The shop refused the result. Please try again.',
+    error: 'Could not reach the shop. Please try again.',
+    closed: 'Checkout closed. Click Buy Now to try again.'
+  };
+  document.addEventListener('glomo-checkout', function (e) {
+    var status = document.getElementById('checkout-status');
+    if (!status || !e.detail) return;
+    status.dataset.state = e.detail.state;
+    status.textContent = words[e.detail.state] || '';
+  });
 })();

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package glomopg_test
+package testservers
 
 import "os/exec"
 
