@@ -22,6 +22,7 @@ import (
 
 // imports maps the package names snippets use to their import paths.
 var imports = map[string]string{
+	"bytes":       "bytes",
 	"context":     "context",
 	"errors":      "errors",
 	"fmt":         "fmt",
@@ -33,6 +34,7 @@ var imports = map[string]string{
 	"strings":     "strings",
 	"template":    "html/template",
 	"time":        "time",
+	"url":         "net/url",
 	"glomo":       "github.com/glomokit/glomo",
 	"adapter":     "github.com/glomokit/glomo/adapter",
 	"glomoapi":    "github.com/glomokit/glomo/glomoapi",
