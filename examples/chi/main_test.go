@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/glomokit/glomo/examples/internal/demotest"
+	"github.com/glomokit/glomo/examples/internal/routers"
 )
 
-func TestShop(t *testing.T) { demotest.Smoke(t, router) }
+func TestShop(t *testing.T) { demotest.Smoke(t, routers.Chi) }

@@ -3,10 +3,7 @@ package main
 import (
 	"context"
 	"io"
-	"net"
 	"net/http"
-	"net/http/httputil"
-	"net/url"
 	"regexp"
 	"testing"
 	"time"
@@ -17,6 +14,7 @@ import (
 	"github.com/glomokit/glomo"
 	"github.com/glomokit/glomo/examples/internal/demo"
 	"github.com/glomokit/glomo/examples/internal/demotest"
+	"github.com/glomokit/glomo/examples/internal/routers"
 	"github.com/glomokit/glomo/examples/internal/shop"
 )
 
@@ -29,25 +27,16 @@ import (
 // refusals) hold for what Fiber sent.
 func TestShop(t *testing.T) {
 	demotest.Smoke(t, func(s *shop.Shop) (http.Handler, error) {
-		srv, err := server(s)
+		h, stop, err := routers.FiberOverHTTP(s)
 		if err != nil {
 			return nil, err
 		}
-		ln, err := net.Listen("tcp", "127.0.0.1:0")
-		require.NoError(t, err)
-		done := make(chan error, 1)
-		go func() { done <- srv.Serve(ln) }()
 		t.Cleanup(func() {
 			ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 			defer cancel()
-			assert.NoError(t, srv.Shutdown(ctx))
-			assert.NoError(t, <-done)
+			assert.NoError(t, stop(ctx))
 		})
-		target := &url.URL{Scheme: "http", Host: ln.Addr().String()}
-		return &httputil.ReverseProxy{Rewrite: func(r *httputil.ProxyRequest) {
-			r.SetURL(target)
-			r.Out.Host = r.In.Host
-		}}, nil
+		return h, nil
 	})
 }
 
@@ -58,7 +47,7 @@ func TestRunServer(t *testing.T) {
 	out := &demotest.Output{}
 	done := make(chan error, 1)
 	go func() {
-		done <- demo.RunServer(ctx, "fiber", server, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, out, io.Discard)
+		done <- demo.RunServer(ctx, "fiber", routers.Fiber, []string{"-addr", "127.0.0.1:0"}, func(string) string { return "" }, out, io.Discard)
 	}()
 	found := regexp.MustCompile(`Demo shop \(fiber\): (http://127\.0\.0\.1:\d+)/`)
 	var base string
@@ -96,7 +85,7 @@ func TestRunServerRefusesBadSetup(t *testing.T) {
 		"bad address":    {"-addr", "127.0.0.1:notaport"},
 	} {
 		t.Run(name, func(t *testing.T) {
-			err := demo.RunServer(context.Background(), "fiber", server, args, func(string) string { return "" }, io.Discard, io.Discard)
+			err := demo.RunServer(context.Background(), "fiber", routers.Fiber, args, func(string) string { return "" }, io.Discard, io.Discard)
 			assert.Error(t, err)
 		})
 	}
