@@ -55,4 +55,3 @@ func checkTwoReplicas(t *testing.T, specA, specB string) {
 	assert.Equal(t, glomo.AlreadyRan, second, "the second replica sees the first one's fulfilment")
 	assert.Equal(t, 1, runs)
 }
-
