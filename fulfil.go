@@ -52,6 +52,19 @@ type PaidOrder struct {
 	// Key and Token are the store claim the hook runs under, for stores
 	// that mark it done in the hook's own database transaction.
 	Key, Token string
+
+	// markedDone is set by MarkedDone; nil outside Fulfil.
+	markedDone *bool
+}
+
+// MarkedDone tells the Fulfilment that the hook has marked its claim done
+// itself, in the transaction of its own writes, so that the store's Done
+// is not called a second time. Stores that complete the claim inside the
+// hook's transaction call it once that transaction committed.
+func (o PaidOrder) MarkedDone() {
+	if o.markedDone != nil {
+		*o.markedDone = true
+	}
 }
 
 // FulfilFunc is the merchant's fulfilment: ship the goods, grant access.
@@ -188,9 +201,11 @@ func (f *Fulfilment) Fulfil(ctx context.Context, o PaidOrder) (RunResult, error)
 		return 0, errors.New("glomo: Fulfil needs an order id")
 	}
 	key := StoreKey("order", o.OrderID)
-	return f.run(ctx, key, func(ctx context.Context, token string) error {
-		o.Key, o.Token = key, token
-		return f.hook(ctx, o)
+	return f.run(ctx, key, func(ctx context.Context, token string) (bool, error) {
+		marked := false
+		o.Key, o.Token, o.markedDone = key, token, &marked
+		err := f.hook(ctx, o)
+		return marked, err
 	})
 }
 
@@ -208,10 +223,12 @@ func (f *Fulfilment) Once(ctx context.Context, key string, work func(ctx context
 		}
 		return Ran, nil
 	}
-	return f.run(ctx, key, func(ctx context.Context, _ string) error { return work(ctx) })
+	return f.run(ctx, key, func(ctx context.Context, _ string) (bool, error) { return false, work(ctx) })
 }
 
-func (f *Fulfilment) run(ctx context.Context, key string, work func(context.Context, string) error) (result RunResult, err error) {
+// run claims key, runs work with the claim's token and marks the claim
+// done, unless work reports it marked the claim done itself.
+func (f *Fulfilment) run(ctx context.Context, key string, work func(context.Context, string) (markedDone bool, err error)) (result RunResult, err error) {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), f.timeout)
 	defer cancel()
 	c, err := f.store.Claim(ctx, key, f.lease)
@@ -239,7 +256,7 @@ func (f *Fulfilment) run(ctx context.Context, key string, work func(context.Cont
 			}
 		}
 	}()
-	err = work(ctx, c.Token)
+	markedDone, err := work(ctx, c.Token)
 	settled = true
 	if err != nil {
 		// The work's error decides the answer; a failed release only
@@ -248,6 +265,9 @@ func (f *Fulfilment) run(ctx context.Context, key string, work func(context.Cont
 			err = errors.Join(err, fmt.Errorf("releasing the claim: %v", rerr))
 		}
 		return 0, err
+	}
+	if markedDone {
+		return Ran, nil
 	}
 	// The work is done whether or not it can be recorded: answer success,
 	// since a retry would only run it again. A lost claim means the hook

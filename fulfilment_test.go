@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"strings"
@@ -262,4 +263,44 @@ func TestRunResultAndProofStrings(t *testing.T) {
 		[]string{glomo.ProofRedirect.String(), glomo.ProofPost.String(), glomo.ProofConfirmation.String(), glomo.ProofWebhook.String(), glomo.Proof(0).String()})
 	assert.Equal(t, []string{"acquired", "in_progress", "done", "unknown"},
 		[]string{glomo.ClaimAcquired.String(), glomo.ClaimInProgress.String(), glomo.ClaimDone.String(), glomo.ClaimState(0).String()})
+}
+
+// doneCounter counts the Done calls of a MemoryStore.
+type doneCounter struct {
+	*glomo.MemoryStore
+	dones atomic.Int32
+}
+
+func (s *doneCounter) Done(ctx context.Context, key, token string) error {
+	s.dones.Add(1)
+	return s.MemoryStore.Done(ctx, key, token)
+}
+
+// A hook that marked its claim done itself (in its own transaction) says
+// so, and the Fulfilment does not call the store's Done again.
+func TestFulfilMarkedDone(t *testing.T) {
+	for _, marks := range []bool{false, true} {
+		t.Run(fmt.Sprint("marks=", marks), func(t *testing.T) {
+			store := &doneCounter{MemoryStore: glomo.NewMemoryStore(0, 0)}
+			f := fulfilWith(t, func(ctx context.Context, o glomo.PaidOrder) error {
+				if marks {
+					require.NoError(t, store.MemoryStore.Done(ctx, o.Key, o.Token)) // as in the hook's transaction
+					o.MarkedDone()
+				}
+				return nil
+			}, glomo.FulfilmentOptions{Store: store})
+			ran, err := f.Fulfil(context.Background(), glomo.PaidOrder{OrderID: "order_1", Proof: glomo.ProofWebhook})
+			require.NoError(t, err)
+			assert.Equal(t, glomo.Ran, ran)
+			want := int32(1)
+			if marks {
+				want = 0
+			}
+			assert.Equal(t, want, store.dones.Load())
+			again, err := f.Fulfil(context.Background(), glomo.PaidOrder{OrderID: "order_1", Proof: glomo.ProofPost})
+			require.NoError(t, err)
+			assert.Equal(t, glomo.AlreadyRan, again, "done either way")
+		})
+	}
+	glomo.PaidOrder{}.MarkedDone() // outside Fulfil it does nothing
 }

@@ -28,8 +28,9 @@ const rollbackTimeout = 5 * time.Second
 // together or not at all: a crash at any point leaves either nothing or
 // everything, and a run whose lease lapsed and was taken over cannot
 // commit its writes. The Fulfilment must use this Store, since the claim
-// is marked in its table; its Done afterwards succeeds, as Done is
-// idempotent for the completing token.
+// is marked in its table; after the commit the hook tells it so
+// (PaidOrder.MarkedDone), and the fulfilment costs the claim and this one
+// transaction.
 //
 // The returned hook answers:
 //   - hook's own error, after rolling back, unchanged;
@@ -93,6 +94,7 @@ func (s *Store) fulfil(ctx context.Context, hook TxHook, o glomo.PaidOrder) erro
 	// The transaction is over whatever Commit answered: never roll back.
 	committed = true
 	if err == nil {
+		o.MarkedDone()
 		return nil
 	}
 	var pgErr *pgconn.PgError
