@@ -13,19 +13,17 @@ import (
 	"github.com/stretchr/testify/require"
 )
 
-// TestScreenshotWithPaymentWindow writes the README's pictures, only when
-// asked: GLOMO_SCREENSHOT_POPUP=path.png gets the simulator's payment
-// window (the popup target), GLOMO_SCREENSHOT_COMPOSED=path.png the
-// checkout page with the payment window beside it, as a buyer sees both.
+// TestScreenshotWithPaymentWindow takes the README's pictures, the
+// checkout page and the payment window (the popup target) beside it, as a
+// buyer sees both, and checks them; it writes them only when asked:
+// GLOMO_SCREENSHOT_POPUP=path.png gets the payment window,
+// GLOMO_SCREENSHOT_COMPOSED=path.png both.
 //
 //	cd examples && GLOMO_E2E=1 GLOMO_SCREENSHOT_COMPOSED=$PWD/../docs/checkout.png \
 //	  GLOMO_SCREENSHOT_POPUP=$PWD/../docs/payment-window.png \
 //	  go test -count=1 -run TestScreenshotWithPaymentWindow ./e2e
 func TestScreenshotWithPaymentWindow(t *testing.T) {
 	popupPath, composedPath := os.Getenv("GLOMO_SCREENSHOT_POPUP"), os.Getenv("GLOMO_SCREENSHOT_COMPOSED")
-	if popupPath == "" && composedPath == "" {
-		t.Skip("set GLOMO_SCREENSHOT_POPUP and/or GLOMO_SCREENSHOT_COMPOSED to write screenshots")
-	}
 	e := newEnv(t, withGlomo)
 	e.buy("mug", "")
 	popup := e.openCheckout()
@@ -41,13 +39,22 @@ func TestScreenshotWithPaymentWindow(t *testing.T) {
 	require.NoError(t, err)
 	win, err := chromedp.Run(popup, chromedp.CaptureScreenshot())
 	require.NoError(t, err)
+	out, err := composeSideBySide(page, win)
+	require.NoError(t, err)
+	pageImg, err := png.DecodeConfig(bytes.NewReader(page))
+	require.NoError(t, err)
+	winImg, err := png.DecodeConfig(bytes.NewReader(win))
+	require.NoError(t, err)
+	both, err := png.DecodeConfig(bytes.NewReader(out))
+	require.NoError(t, err)
+	require.Equal(t, 480, winImg.Width, "the payment window at the width the SDK opens it with")
+	require.Greater(t, both.Width, pageImg.Width+winImg.Width, "both windows side by side, framed")
+	require.GreaterOrEqual(t, both.Height, max(pageImg.Height, winImg.Height))
 	if popupPath != "" {
 		require.NoError(t, os.WriteFile(popupPath, win, 0o644))
 		t.Logf("wrote the payment window to %s (%d bytes)", popupPath, len(win))
 	}
 	if composedPath != "" {
-		out, err := composeSideBySide(page, win)
-		require.NoError(t, err)
 		require.NoError(t, os.WriteFile(composedPath, out, 0o644))
 		t.Logf("wrote the checkout with the payment window to %s (%d bytes)", composedPath, len(out))
 	}
