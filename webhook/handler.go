@@ -189,16 +189,30 @@ func (h *Handler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// readBody reads the body through http.MaxBytesReader, into one buffer of
-// the declared length when there is one (at most max, checked before).
-func readBody(w http.ResponseWriter, r *http.Request, max int64) ([]byte, error) {
-	rd := http.MaxBytesReader(w, r.Body, max)
+// firstChunk is how much of a declared body is read before the buffer
+// for the rest is made, so that a client declaring a large body and
+// sending nothing holds at most this much memory.
+const firstChunk = 32 << 10
+
+// readBody reads the body through http.MaxBytesReader: into one buffer of
+// the declared length (at most limit, checked before) once its first
+// 32 KiB have arrived, and with io.ReadAll when no length is declared.
+func readBody(w http.ResponseWriter, r *http.Request, limit int64) ([]byte, error) {
+	rd := http.MaxBytesReader(w, r.Body, limit)
 	if r.ContentLength <= 0 {
 		return io.ReadAll(rd)
 	}
-	body := make([]byte, r.ContentLength)
+	body := make([]byte, min(r.ContentLength, firstChunk))
 	if _, err := io.ReadFull(rd, body); err != nil {
 		return nil, err
+	}
+	if int64(len(body)) < r.ContentLength {
+		whole := make([]byte, r.ContentLength)
+		n := copy(whole, body)
+		if _, err := io.ReadFull(rd, whole[n:]); err != nil {
+			return nil, err
+		}
+		body = whole
 	}
 	// The body must end here: net/http's server stops it at its
 	// Content-Length, and a reader that does not, or fails, is refused

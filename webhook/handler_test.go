@@ -1054,3 +1054,48 @@ func requireErrorResponse(t *testing.T, resp *http.Response, status int, code st
 	require.NoError(t, json.NewDecoder(resp.Body).Decode(&eb))
 	assert.Equal(t, code, eb.Code)
 }
+
+// readSizes is a body that records the size of every read asked of it.
+type readSizes struct {
+	r     io.Reader
+	sizes []int
+}
+
+func (b *readSizes) Read(p []byte) (int, error) {
+	b.sizes = append(b.sizes, len(p))
+	return b.r.Read(p)
+}
+
+func (b *readSizes) Close() error { return nil }
+
+// A client that declares a large body but sends little makes the handler
+// hold at most 32 KiB; a body that does arrive is read into one buffer.
+func TestHandlerBufferFollowsTheBytesThatArrive(t *testing.T) {
+	hs := newHarness(t)
+	body := bodyOfSize(1<<20, 1)
+	for _, tc := range []struct {
+		name    string
+		sent    []byte
+		status  int
+		maxRead int
+	}{
+		{"declares 1 MiB, sends 100 bytes", body[:100], http.StatusBadRequest, 32 << 10},
+		{"declares 1 MiB, sends it", body, http.StatusOK, 1<<20 - 32<<10},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := httptest.NewRequest(http.MethodPost, "/webhooks/glomo", nil)
+			rec := &readSizes{r: bytes.NewReader(tc.sent)}
+			r.Body, r.ContentLength = rec, int64(len(body))
+			r.Header.Set("Content-Type", "application/json")
+			r.Header.Set(webhook.SignatureHeader, webhook.Sign(body, testSecret))
+			w := httptest.NewRecorder()
+			hs.h.ServeHTTP(w, r)
+			assert.Equal(t, tc.status, w.Code, w.Body.String())
+			largest := 0
+			for _, n := range rec.sizes {
+				largest = max(largest, n)
+			}
+			assert.Equal(t, tc.maxRead, largest, "reads asked of the body: %v", rec.sizes)
+		})
+	}
+}
