@@ -29,15 +29,15 @@ func Middleware(f *adapter.Fixer) echo.MiddlewareFunc {
 			req = f.Prepare(req)
 			c.SetRequest(req)
 			res := c.Response()
-			w := &commitWriter{ResponseWriter: res.Writer, fix: f, req: req}
+			w := f.NewWriter(res.Writer, req)
 			res.Writer = w
 			err := next(c)
-			if !res.Committed && !w.committed {
+			if !res.Committed && !w.Committed() {
 				// Either net/http sends the headers as they are once this
 				// returns, or echo's error handler writes a response
 				// through w, which fixes them again; the fix-ups are
 				// idempotent.
-				w.fixHeaders()
+				w.Fix()
 			}
 			return err
 		}

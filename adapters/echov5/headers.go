@@ -34,28 +34,33 @@ func Middleware(f *adapter.Fixer) echo.MiddlewareFunc {
 			c.SetRequest(req)
 			w := install(c, f, req)
 			err := next(c)
-			if !w.committed {
+			if w != nil && !w.Committed() {
 				// Either net/http sends the headers as they are once this
 				// returns, or echo's error handler writes a response,
 				// which passes through w again; the fix-ups are idempotent.
-				w.fixHeaders()
+				w.Fix()
 			}
 			return err
 		}
 	}
 }
 
-// install puts a commitWriter for f and req beneath c's *echo.Response
-// and returns it. When c's writer does not unwrap to one (a middleware
-// replaced it with a writer that hides it), the commitWriter wraps c's
-// writer instead and becomes c's response.
-func install(c *echo.Context, f *adapter.Fixer, req *http.Request) *commitWriter {
+// install puts an adapter.Writer for f and req beneath c's *echo.Response
+// and returns it: after every Before hook, echo's Response writes,
+// flushes and hijacks through it. When c's writer does not unwrap to one
+// (a middleware replaced it with a writer that hides it), the Writer wraps
+// c's writer instead and becomes c's response. A response already
+// committed gets none: its headers are gone.
+func install(c *echo.Context, f *adapter.Fixer, req *http.Request) *adapter.Writer {
 	if res, err := echo.UnwrapResponse(c.Response()); err == nil {
-		w := &commitWriter{ResponseWriter: res.ResponseWriter, fix: f, req: req, committed: res.Committed}
+		if res.Committed {
+			return nil
+		}
+		w := f.NewWriter(res.ResponseWriter, req)
 		res.ResponseWriter = w
 		return w
 	}
-	w := &commitWriter{ResponseWriter: c.Response(), fix: f, req: req}
+	w := f.NewWriter(c.Response(), req)
 	c.SetResponse(w)
 	return w
 }
